@@ -1,0 +1,20 @@
+"""Task adapters: how the distiller reads classifiers and pose estimators."""
+from torch import nn
+
+from .base import TaskAdapter, capture_forward
+from .classification import ClassificationAdapter
+from .pose import PoseAdapter
+
+
+def select_adapter(student: nn.Module) -> TaskAdapter:
+    """The adapter that understands ``student``."""
+    for adapter in (PoseAdapter, ClassificationAdapter):
+        if adapter.accepts(student):
+            return adapter(student)
+    raise TypeError(f'ClassroomKD does not know how to read a {type(student).__name__}: '
+                    'the student must be an MMPretrain classifier or an MMPose top-down '
+                    'estimator with a heatmap or SimCC head')
+
+
+__all__ = ['ClassificationAdapter', 'PoseAdapter', 'TaskAdapter', 'capture_forward',
+           'select_adapter']

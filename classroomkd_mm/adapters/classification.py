@@ -1,0 +1,54 @@
+"""Adapter for MMPretrain classifiers (``ImageClassifier``, ``TimmClassifier``)."""
+from typing import Dict, List, Sequence, Tuple
+
+import torch
+from torch import Tensor, nn
+
+from .base import TaskAdapter
+
+
+def num_classes(model: nn.Module):
+    """The class count of an MMPretrain classifier, or None when it cannot tell."""
+    head = getattr(model, 'head', None)
+    if hasattr(head, 'num_classes'):
+        return head.num_classes
+    return getattr(getattr(model, 'model', None), 'num_classes', None)  # TimmClassifier
+
+
+class ClassificationAdapter(TaskAdapter):
+    """Logits are the head's class scores; confidence is ``softmax(z)[y]`` (Eqs. 1-3)."""
+
+    @staticmethod
+    def accepts(model: nn.Module) -> bool:
+        return num_classes(model) is not None
+
+    def check_mentor(self, student, mentor, name, checkpoint_meta) -> None:
+        expected, got = num_classes(student), num_classes(mentor)
+        if got is not None and got != expected:
+            raise ValueError(f"mentor '{name}' predicts {got} classes but the student "
+                             f'predicts {expected}; a mentor must share the label space')
+
+    def check_ground_truth(self, data_samples: Sequence) -> None:
+        if not data_samples or not all('gt_label' in s or 'gt_score' in s for s in data_samples):
+            raise ValueError('ClassroomKD needs ground-truth labels in loss mode: every data '
+                             "sample must carry 'gt_label' (or 'gt_score')")
+
+    def logit_groups(self, output: Tensor) -> List[Tensor]:
+        return [output.unsqueeze(1)]
+
+    def row_weights(self, data_samples, device) -> List[Tensor]:
+        return [torch.ones(len(data_samples), 1, device=device)]
+
+    def confidence(self, output: Tensor, data_samples) -> Tuple[Tensor, Tensor]:
+        probabilities = output.float().softmax(-1)
+        if 'gt_score' in data_samples[0]:  # soft labels (mixup, cutmix): expected probability
+            target = torch.stack([s.gt_score for s in data_samples]).to(probabilities)
+            confidence = (probabilities * target).sum(-1)
+        else:
+            labels = torch.cat([s.gt_label for s in data_samples]).to(output.device)
+            confidence = probabilities.gather(1, labels[:, None]).squeeze(1)
+        return confidence, torch.ones_like(confidence, dtype=torch.bool)
+
+    def output_module(self, model: nn.Module) -> nn.Module:
+        # ImageClassifier scores come from its head; TimmClassifier's from its timm model.
+        return model.head if hasattr(model, 'head') else model.model

@@ -1,0 +1,151 @@
+"""Adapter for MMPose top-down estimators with heatmap heads or SimCC (RTMCC) heads.
+
+Each person instance is one sample. A model's confidence on an instance is
+what it predicts at the ground-truth keypoints, averaged over them with their
+keypoint weights (zero for invisible keypoints):
+
+* heatmap heads: the heatmap value at the GT location, bilinearly sampled;
+* SimCC heads: the geometric mean of the x-bin and y-bin probabilities at
+  the GT bins, with probabilities ``softmax(β · logits)`` where ``β`` is the
+  head's own ``KLDiscretLoss`` beta (1 when it has none).
+
+The GT location comes from ``gt_instances.transformed_keypoints`` when the
+pipeline packs it (``PackPoseInputs(pack_transformed=True)``), else from the
+peak of the encoded target the head's loss uses.
+"""
+from typing import List, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..core.resample import resample_last_axes
+from .base import TaskAdapter
+
+PoseOutput = Union[Tensor, Tuple[Tensor, Tensor]]
+
+
+def is_simcc(head: nn.Module) -> bool:
+    return hasattr(head, 'simcc_split_ratio')
+
+
+def sample_linear(values: Tensor, coords: Tensor) -> Tensor:
+    """Sample ``values`` (N, K, *S) at ``coords`` (N, K, len(S)) ordered (x[, y]), linearly."""
+    spatial = values.shape[2:]
+    image = values.reshape((-1, 1) + (1,) * (2 - len(spatial)) + tuple(spatial)).float()
+    height, width = image.shape[-2:]
+    x = coords[..., 0] / max(width - 1, 1) * 2 - 1
+    y = coords[..., 1] / max(height - 1, 1) * 2 - 1 if len(spatial) == 2 else -torch.ones_like(x)
+    grid = torch.stack([x, y], -1).reshape(-1, 1, 1, 2).float()
+    sampled = F.grid_sample(image, grid, mode='bilinear', padding_mode='border',
+                            align_corners=True)
+    return sampled.reshape(values.shape[:2])
+
+
+def keypoint_names(model: nn.Module, checkpoint_meta: dict):
+    meta = checkpoint_meta.get('dataset_meta') or getattr(model, 'metainfo', None) or {}
+    names = meta.get('keypoint_id2name')
+    return [names[i] for i in sorted(names)] if names else None
+
+
+class PoseAdapter(TaskAdapter):
+    """Reads MMPose ``TopdownPoseEstimator`` models (``HeatmapHead``, ``RTMCCHead``)."""
+
+    def __init__(self, student: nn.Module):
+        self.heatmaps = not is_simcc(student.head)
+        self.simcc_beta = float(getattr(getattr(student.head, 'loss_module', None), 'beta', 1.0))
+
+    @staticmethod
+    def accepts(model: nn.Module) -> bool:
+        estimator = any(c.__name__ == 'BasePoseEstimator' for c in type(model).__mro__)
+        return estimator and hasattr(getattr(model, 'head', None), 'decoder')
+
+    def check_mentor(self, student, mentor, name, checkpoint_meta) -> None:
+        if not self.accepts(mentor):
+            raise TypeError(f"mentor '{name}' is a {type(mentor).__name__}, not an MMPose "
+                            'top-down estimator')
+        if is_simcc(student.head) != is_simcc(mentor.head):
+            kinds = {True: 'SimCC', False: 'heatmap'}
+            raise ValueError(
+                f"mentor '{name}' has a {kinds[is_simcc(mentor.head)]} head "
+                f'({type(mentor.head).__name__}) but the student has a '
+                f'{kinds[is_simcc(student.head)]} head; mixing the two is not supported')
+        if mentor.head.out_channels != student.head.out_channels:
+            raise ValueError(f"mentor '{name}' predicts {mentor.head.out_channels} keypoints "
+                             f'but the student predicts {student.head.out_channels}')
+        mentor_names = keypoint_names(mentor, checkpoint_meta)
+        student_names = keypoint_names(student, {})
+        if mentor_names and student_names and mentor_names != student_names:
+            raise ValueError(f"mentor '{name}' orders its keypoints {mentor_names} but the "
+                             f'student orders them {student_names} (dataset meta differ)')
+
+    def mentor_input_size(self, student, mentor, configured):
+        if configured is not None:
+            return configured
+        own, theirs = self._input_size(student), self._input_size(mentor)
+        return None if theirs is None or theirs == own else theirs
+
+    @staticmethod
+    def _input_size(model):
+        decoder = model.head.decoder
+        size = getattr(decoder, 'input_size', None) or getattr(model.head, 'input_size', None)
+        return None if size is None else (int(size[1]), int(size[0]))  # (W, H) -> (H, W)
+
+    def align(self, mentor_output: PoseOutput, student_output: PoseOutput) -> PoseOutput:
+        if isinstance(student_output, Tensor):
+            return resample_last_axes(mentor_output, student_output.shape[-2:])
+        return tuple(resample_last_axes(m, s.shape[-1:])
+                     for m, s in zip(mentor_output, student_output))
+
+    def check_ground_truth(self, data_samples) -> None:
+        if not data_samples or not all('gt_instance_labels' in s and 'keypoint_weights'
+                                       in s.gt_instance_labels for s in data_samples):
+            raise ValueError('ClassroomKD needs ground-truth keypoints in loss mode: every data '
+                             'sample must carry gt_instance_labels.keypoint_weights '
+                             '(GenerateTarget in the training pipeline)')
+
+    def logit_groups(self, output: PoseOutput) -> List[Tensor]:
+        if isinstance(output, Tensor):
+            return [output.flatten(2)]
+        return [axis * self.simcc_beta for axis in output]
+
+    def row_weights(self, data_samples, device) -> List[Tensor]:
+        weights = self.keypoint_weights(data_samples).to(device)
+        return [weights] if self.heatmaps else [weights, weights]
+
+    @staticmethod
+    def keypoint_weights(data_samples) -> Tensor:
+        return torch.cat([s.gt_instance_labels.keypoint_weights for s in data_samples]).float()
+
+    def gt_locations(self, output: PoseOutput, data_samples) -> Tensor:
+        """(N, K, 2) GT (x, y) on the output grid: heatmap cells or SimCC bins."""
+        grid = (output.shape[-1], output.shape[-2]) if isinstance(output, Tensor) else (
+            output[0].shape[-1], output[1].shape[-1])
+        device = output[0].device
+        if all('transformed_keypoints' in s.gt_instances for s in data_samples):
+            keypoints = torch.cat([torch.as_tensor(s.gt_instances.transformed_keypoints)
+                                   for s in data_samples]).to(device).float()
+            scale = torch.tensor([grid[i] / data_samples[0].metainfo['input_size'][i]
+                                  for i in range(2)], device=device)
+            return keypoints * scale
+        if isinstance(output, Tensor):
+            targets = torch.stack([s.gt_fields.heatmaps for s in data_samples]).to(device)
+            peak = targets.flatten(2).argmax(-1)
+            return torch.stack([peak % grid[0], peak // grid[0]], -1).float()
+        labels = [torch.cat([s.gt_instance_labels[key] for s in data_samples]).to(device)
+                  for key in ('keypoint_x_labels', 'keypoint_y_labels')]
+        return torch.stack([label.argmax(-1) for label in labels], -1).float()
+
+    def confidence(self, output: PoseOutput, data_samples) -> Tuple[Tensor, Tensor]:
+        location = self.gt_locations(output, data_samples)
+        if isinstance(output, Tensor):
+            per_keypoint = sample_linear(output.detach(), location).clamp(0, 1)
+        else:
+            x_prob, y_prob = [(axis.detach().float() * self.simcc_beta).softmax(-1)
+                              for axis in output]
+            per_keypoint = (sample_linear(x_prob, location[..., :1]) *
+                            sample_linear(y_prob, location[..., 1:])).clamp_min(0).sqrt()
+        weights = self.keypoint_weights(data_samples).to(per_keypoint.device)
+        total = weights.sum(-1)
+        confidence = (per_keypoint * weights).sum(-1) / total.clamp_min(1e-12)
+        return confidence, total > 0

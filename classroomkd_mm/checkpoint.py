@@ -1,0 +1,78 @@
+"""Safe loading of mentor checkpoints (local path or URL).
+
+Mentor weights are read with ``torch.load(weights_only=True)``: tensors and
+plain containers only, so a crafted file cannot run code. Trusted legacy files
+that pickle other objects need an explicit ``trust_checkpoint=True``.
+"""
+import os
+import os.path as osp
+import pickle
+from typing import Tuple
+from urllib.parse import urlparse
+
+import torch
+from torch import nn
+
+from .safe_globals import allow_mmengine_checkpoint_globals
+
+
+def is_url(source: str) -> bool:
+    return urlparse(source).scheme in ('http', 'https')
+
+
+def local_copy(source: str, mentor: str) -> str:
+    """The local file behind ``source``; URLs use torch hub's checkpoint cache."""
+    if not is_url(source):
+        if not osp.isfile(source):
+            raise FileNotFoundError(
+                f"mentor '{mentor}': checkpoint file {source!r} does not exist")
+        return source
+    cached = osp.join(torch.hub.get_dir(), 'checkpoints', osp.basename(urlparse(source).path))
+    if not osp.isfile(cached):
+        os.makedirs(osp.dirname(cached), exist_ok=True)
+        try:
+            torch.hub.download_url_to_file(source, cached, progress=False)
+        except Exception as error:  # no network, HTTP error, DNS failure...
+            raise RuntimeError(
+                f"mentor '{mentor}': could not fetch its weights from {source} ({error}). "
+                f'Download the file and put it at {cached}, or set the mentor\'s '
+                '`checkpoint` to a local path.') from error
+    return cached
+
+
+def read_checkpoint(source: str, mentor: str, trusted: bool = False) -> Tuple[dict, dict]:
+    """The state dict and meta of a model-zoo checkpoint (``{'state_dict', 'meta'}``) or a bare state dict."""
+    path = local_copy(source, mentor)
+    try:
+        with allow_mmengine_checkpoint_globals():
+            checkpoint = torch.load(path, map_location='cpu', weights_only=not trusted)
+    except pickle.UnpicklingError as error:
+        raise RuntimeError(
+            f"mentor '{mentor}': {path} holds pickled objects beyond tensors and plain "
+            'containers, so it was refused unread. If you trust this file, set '
+            f'trust_checkpoint=True on the mentor. ({str(error).splitlines()[0]})') from None
+    if not isinstance(checkpoint, dict):
+        raise RuntimeError(f"mentor '{mentor}': {path} does not hold a state dict")
+    state = checkpoint.get('state_dict', checkpoint)
+    meta = checkpoint.get('meta') if isinstance(checkpoint.get('meta'), dict) else {}
+    return {key[7:] if key.startswith('module.') else key: value
+            for key, value in state.items()}, meta
+
+
+def load_mentor_weights(model: nn.Module, source: str, mentor: str, trusted: bool = False) -> dict:
+    """Load ``source`` into ``model`` strictly, naming every key that does not fit; return its meta."""
+    state, meta = read_checkpoint(source, mentor, trusted)
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    misshaped = sorted(k for k in set(own) & set(state) if own[k].shape != state[k].shape)
+    if missing or unexpected or misshaped:
+        def show(keys):
+            return ', '.join(keys[:8]) + (f' ... ({len(keys)} in all)' if len(keys) > 8 else '')
+        problems = [f'{label}: {show(keys)}' for label, keys in (
+            ('missing keys', missing), ('unexpected keys', unexpected),
+            ('keys with another shape', misshaped)) if keys]
+        raise RuntimeError(f"mentor '{mentor}': checkpoint {source!r} does not fit the "
+                           'mentor architecture; ' + '; '.join(problems))
+    model.load_state_dict(state)
+    return meta

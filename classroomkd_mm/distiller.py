@@ -1,0 +1,188 @@
+"""``ClassroomKDDistiller``: a student learning from a frozen classroom of mentors."""
+from typing import Dict, List, Optional, Sequence, Union
+
+import torch
+import torch.distributed as dist
+from mmengine.logging import print_log
+from mmengine.model import BaseModel
+from mmengine.registry import MODELS
+from torch import Tensor, nn
+
+from .adapters import select_adapter
+from .checkpoint import load_mentor_weights
+from .core import ClassroomKDLoss, Step
+from .core.resample import resample_last_axes
+
+MENTOR_KEYS = {'name', 'model', 'checkpoint', 'input_size', 'trust_checkpoint'}
+
+
+def parse_input_size(size, name: str):
+    """``None``, an int, or an (H, W) pair of positive ints."""
+    if size is None:
+        return None
+    pair = (size, size) if isinstance(size, int) else tuple(size) if isinstance(
+        size, (list, tuple)) else ()
+    if len(pair) != 2 or not all(isinstance(s, int) and s > 0 for s in pair):
+        raise ValueError(f"mentor '{name}': input_size={size!r} does not parse; give an int "
+                         'or an (H, W) pair of positive ints')
+    return pair
+
+
+def validate_mentor_specs(mentors, student: dict) -> List[dict]:
+    """Check the ``mentors`` list before anything is built."""
+    if not mentors:
+        raise ValueError('`mentors` is empty or missing: a classroom needs at least one '
+                         "mentor, e.g. mentors=[dict(name='teacher', model=..., checkpoint=...)]")
+    names = set()
+    ignored = ('init_cfg', 'data_preprocessor')
+    student_arch = {k: v for k, v in dict(student).items() if k not in ignored}
+    for index, spec in enumerate(mentors):
+        if not isinstance(spec, dict) or 'name' not in spec or 'model' not in spec:
+            raise ValueError(f'mentors[{index}] must be a dict with at least `name` and '
+                             f'`model`, got {spec!r}')
+        unknown = set(spec) - MENTOR_KEYS
+        if unknown:
+            raise ValueError(f"mentor '{spec['name']}': unknown keys {sorted(unknown)}; "
+                             f'allowed: {sorted(MENTOR_KEYS)}')
+        if spec['name'] in names:
+            raise ValueError(f"mentor name '{spec['name']}' is used twice; names must be unique")
+        names.add(spec['name'])
+        if {k: v for k, v in dict(spec['model']).items() if k not in ignored} == student_arch:
+            raise ValueError(f"mentor '{spec['name']}': its `model` is the student's own "
+                             'config; a mentor must be another, pre-trained model')
+        parse_input_size(spec.get('input_size'), spec['name'])
+    return list(mentors)
+
+
+def all_reduce_sum(values: Tensor) -> Tensor:
+    values = values.clone()
+    dist.all_reduce(values)
+    return values
+
+
+@MODELS.register_module()
+class ClassroomKDDistiller(BaseModel):
+    """ClassroomKD (Sarode et al.): Knowledge Filtering ranks the classroom on
+    the ground truth, and the Mentoring module sets each active mentor's
+    temperature; the loss is Eq. 10.
+
+    Args:
+        student: the student's model config (an MMPretrain classifier or an
+            MMPose top-down estimator). Its data preprocessor is the distiller's.
+        mentors: ``dict(name, model, checkpoint=None, input_size=None,
+            trust_checkpoint=False)`` per mentor; ``checkpoint`` is a local path
+            or URL. Mentors are frozen, stay in eval mode, and live outside
+            ``parameters()`` and ``state_dict()``: no optimizer sees them and
+            training checkpoints do not carry them.
+        kf, mentoring, distill_weight, rank_weights, official_code_parity:
+            see :class:`ClassroomKDLoss`.
+    """
+
+    def __init__(self, student: dict, mentors: Sequence[dict], kf: Optional[dict] = None,
+                 mentoring: Optional[dict] = None, distill_weight: float = 1.0,
+                 rank_weights: bool = True, official_code_parity: bool = False,
+                 init_cfg: Optional[dict] = None):
+        mentor_specs = validate_mentor_specs(mentors, student)
+        classroom = ClassroomKDLoss(kf, mentoring, distill_weight, rank_weights,
+                                    official_code_parity)
+        student_model = MODELS.build(student)
+        super().__init__(data_preprocessor=student_model.data_preprocessor, init_cfg=init_cfg)
+        self.student = student_model
+        self.classroom = classroom
+        self.adapter = select_adapter(student_model)
+        self.mentor_input_sizes: Dict[str, Optional[tuple]] = {}
+        frozen = nn.ModuleDict({spec['name']: self._build_mentor(spec) for spec in mentor_specs})
+        # Outside nn.Module's registry on purpose: see the class docstring.
+        self.__dict__['mentors'] = frozen
+
+    def _build_mentor(self, spec: dict) -> nn.Module:
+        name = spec['name']
+        mentor = MODELS.build(spec['model'])
+        meta = {}
+        if spec.get('checkpoint'):
+            meta = load_mentor_weights(mentor, spec['checkpoint'], name,
+                                       trusted=spec.get('trust_checkpoint', False))
+        else:
+            print_log(f"mentor '{name}' has no checkpoint: it teaches with untrained weights",
+                      logger='current', level=30)
+        self.adapter.check_mentor(self.student, mentor, name, meta)
+        self.mentor_input_sizes[name] = self.adapter.mentor_input_size(
+            self.student, mentor, parse_input_size(spec.get('input_size'), name))
+        mentor.requires_grad_(False)
+        return mentor.eval()
+
+    def _apply(self, fn, *args, **kwargs):
+        """``.to()``, ``.cuda()``, ``.half()``... reach the unregistered mentors too."""
+        super()._apply(fn, *args, **kwargs)
+        self.mentors._apply(fn, *args, **kwargs)
+        return self
+
+    def init_weights(self) -> None:
+        """Initialise the student only: mentors keep their loaded weights."""
+        self.student.init_weights()
+
+    def forward(self, inputs: Tensor, data_samples=None, mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        return self.student(inputs, data_samples, mode)
+
+    @torch.no_grad()
+    def mentor_outputs(self, inputs: Tensor, data_samples) -> List:
+        outputs = []
+        for name, mentor in self.mentors.items():
+            size = self.mentor_input_sizes[name]
+            mentor_inputs = inputs if size is None else resample_last_axes(inputs, size)
+            outputs.append(self.adapter.mentor_output(mentor, mentor_inputs, data_samples))
+        return outputs
+
+    def loss(self, inputs: Tensor, data_samples) -> Dict[str, Tensor]:
+        """The student's own losses times ``r^s``, ``loss_distill``, and telemetry."""
+        adapter = self.adapter
+        student_losses, student_output = adapter.student_loss(self.student, inputs,
+                                                             data_samples)
+        mentor_outputs = [adapter.align(output, student_output)
+                          for output in self.mentor_outputs(inputs, data_samples)]
+        outputs = [student_output] + mentor_outputs
+        finite = torch.stack([adapter.is_finite(output) for output in outputs])
+        scored = [adapter.confidence(output, data_samples) for output in outputs]
+        confidence = torch.stack([c for c, _ in scored])
+        valid = scored[0][1]
+        student_groups = adapter.logit_groups(student_output)
+        mentor_groups = [
+            torch.stack([torch.where(ok, group, torch.zeros_like(group)) for ok, group in zip(
+                finite[1:], groups)]) for groups in zip(*map(adapter.logit_groups, mentor_outputs))
+        ]
+        step = self.classroom(
+            torch.nan_to_num(confidence), valid, torch.cat([finite.new_ones(1), finite[1:]]),
+            student_groups, mentor_groups, adapter.row_weights(data_samples, inputs.device),
+            self._sum_reduce())
+        losses = {key: value * step.task_weight if 'loss' in key else value
+                  for key, value in student_losses.items()}
+        losses['loss_distill'] = step.loss_distill
+        losses.update(self.telemetry(step, finite, valid))
+        return losses
+
+    def _sum_reduce(self):
+        if (self.classroom.kf.granularity == 'batch' and dist.is_available()
+                and dist.is_initialized() and dist.get_world_size() > 1):
+            return all_reduce_sum
+        return None
+
+    def telemetry(self, step: Step, finite: Tensor, valid: Tensor) -> Dict[str, Tensor]:
+        """Log-only values (no ``loss`` in their names, so MMEngine does not sum them)."""
+        ranks = step.ranking.ranks.detach()
+        if ranks.dim() == 2:  # per-sample mode: means over the valid samples
+            weight = valid.float() / valid.float().sum().clamp_min(1.0)
+            ranks = ranks @ weight
+            active = step.ranking.active.float() @ weight
+            temperature = step.temperature @ weight
+        else:
+            active, temperature = step.ranking.active.float(), step.temperature
+        logs = {'rank/student': ranks[0], 'nonfinite/student': (~finite[0]).float(),
+                'valid_fraction': valid.float().mean()}
+        for index, name in enumerate(self.mentors):
+            logs[f'rank/{name}'] = ranks[index + 1]
+            logs[f'active/{name}'] = active[index]
+            logs[f'temp/{name}'] = temperature[index]
+        logs['nonfinite/mentors'] = (~finite[1:]).float().sum()
+        return logs
