@@ -8,9 +8,13 @@ through their parent chain.
 from . import models  # noqa: F401  (registers the CIFAR model zoo)
 from .core import ClassroomKDLoss, KnowledgeFilter, Mentoring
 from .distiller import ClassroomKDDistiller
+from .log_processor import ClassroomLogProcessor
 from .safe_globals import install_safe_globals
 
 install_safe_globals()
 
 __version__ = '0.1.0'
-__all__ = ['ClassroomKDDistiller', 'ClassroomKDLoss', 'KnowledgeFilter', 'Mentoring']
+__all__ = [
+    'ClassroomKDDistiller', 'ClassroomKDLoss', 'ClassroomLogProcessor', 'KnowledgeFilter',
+    'Mentoring'
+]

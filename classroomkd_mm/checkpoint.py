@@ -60,19 +60,25 @@ def read_checkpoint(source: str, mentor: str, trusted: bool = False) -> Tuple[di
 
 
 def load_mentor_weights(model: nn.Module, source: str, mentor: str, trusted: bool = False) -> dict:
-    """Load ``source`` into ``model`` strictly, naming every key that does not fit; return its meta."""
+    """Load ``source`` into ``model``, naming every key that does not fit; return its meta.
+
+    Loading goes through ``load_state_dict``, so the models' own pre-hooks
+    (MMPose's renaming of 0.x keys, the timm wrapper's prefix) apply.
+    """
     state, meta = read_checkpoint(source, mentor, trusted)
-    own = model.state_dict()
-    missing = sorted(set(own) - set(state))
-    unexpected = sorted(set(state) - set(own))
-    misshaped = sorted(k for k in set(own) & set(state) if own[k].shape != state[k].shape)
-    if missing or unexpected or misshaped:
-        def show(keys):
-            return ', '.join(keys[:8]) + (f' ... ({len(keys)} in all)' if len(keys) > 8 else '')
-        problems = [f'{label}: {show(keys)}' for label, keys in (
-            ('missing keys', missing), ('unexpected keys', unexpected),
-            ('keys with another shape', misshaped)) if keys]
-        raise RuntimeError(f"mentor '{mentor}': checkpoint {source!r} does not fit the "
-                           'mentor architecture; ' + '; '.join(problems))
-    model.load_state_dict(state)
+    prefix = f"mentor '{mentor}': checkpoint {source!r} does not fit the mentor architecture"
+    try:
+        result = model.load_state_dict(state, strict=False)
+    except RuntimeError as error:  # shape mismatches
+        raise RuntimeError(f'{prefix}; {error}') from None
+    problems = [f'{label}: {show_keys(keys)}' for label, keys in (
+        ('missing keys', result.missing_keys), ('unexpected keys', result.unexpected_keys)) if keys]
+    if problems:
+        raise RuntimeError(f'{prefix}; ' + '; '.join(problems))
     return meta
+
+
+def show_keys(keys, limit: int = 8) -> str:
+    keys = sorted(keys)
+    more = f' ... ({len(keys)} in all)' if len(keys) > limit else ''
+    return ', '.join(keys[:limit]) + more

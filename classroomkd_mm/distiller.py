@@ -1,8 +1,10 @@
 """``ClassroomKDDistiller``: a student learning from a frozen classroom of mentors."""
+import copy
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.distributed as dist
+from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmengine.registry import MODELS
@@ -13,7 +15,7 @@ from .checkpoint import load_mentor_weights
 from .core import ClassroomKDLoss, Step
 from .core.resample import resample_last_axes
 
-MENTOR_KEYS = {'name', 'model', 'checkpoint', 'input_size', 'trust_checkpoint'}
+MENTOR_KEYS = {'name', 'model', 'config', 'checkpoint', 'input_size', 'trust_checkpoint'}
 
 
 def parse_input_size(size, name: str):
@@ -28,30 +30,43 @@ def parse_input_size(size, name: str):
     return pair
 
 
+def mentor_model_cfg(spec: dict) -> dict:
+    """The mentor's model config: ``model``, or the ``model`` of the ``config`` file."""
+    if 'config' in spec:
+        try:
+            return Config.fromfile(spec['config']).model
+        except FileNotFoundError:
+            raise FileNotFoundError(f"mentor '{spec['name']}': config {spec['config']!r} "
+                                    'does not exist') from None
+    return spec['model']
+
+
 def validate_mentor_specs(mentors, student: dict) -> List[dict]:
-    """Check the ``mentors`` list before anything is built."""
+    """Check the ``mentors`` list and resolve each model config, before anything is built."""
     if not mentors:
         raise ValueError('`mentors` is empty or missing: a classroom needs at least one '
                          "mentor, e.g. mentors=[dict(name='teacher', model=..., checkpoint=...)]")
-    names = set()
     ignored = ('init_cfg', 'data_preprocessor')
     student_arch = {k: v for k, v in dict(student).items() if k not in ignored}
+    specs = []
     for index, spec in enumerate(mentors):
-        if not isinstance(spec, dict) or 'name' not in spec or 'model' not in spec:
-            raise ValueError(f'mentors[{index}] must be a dict with at least `name` and '
-                             f'`model`, got {spec!r}')
+        if not isinstance(spec, dict) or 'name' not in spec or (
+                ('model' in spec) == ('config' in spec)):
+            raise ValueError(f'mentors[{index}] must be a dict with a `name` and either a '
+                             f'`model` or a `config`, got {spec!r}')
         unknown = set(spec) - MENTOR_KEYS
         if unknown:
             raise ValueError(f"mentor '{spec['name']}': unknown keys {sorted(unknown)}; "
                              f'allowed: {sorted(MENTOR_KEYS)}')
-        if spec['name'] in names:
+        if any(spec['name'] == other['name'] for other in specs):
             raise ValueError(f"mentor name '{spec['name']}' is used twice; names must be unique")
-        names.add(spec['name'])
-        if {k: v for k, v in dict(spec['model']).items() if k not in ignored} == student_arch:
-            raise ValueError(f"mentor '{spec['name']}': its `model` is the student's own "
+        model = mentor_model_cfg(spec)
+        if {k: v for k, v in dict(model).items() if k not in ignored} == student_arch:
+            raise ValueError(f"mentor '{spec['name']}': its model is the student's own "
                              'config; a mentor must be another, pre-trained model')
         parse_input_size(spec.get('input_size'), spec['name'])
-    return list(mentors)
+        specs.append(dict(spec, model=model))
+    return specs
 
 
 def all_reduce_sum(values: Tensor) -> Tensor:
@@ -70,19 +85,25 @@ class ClassroomKDDistiller(BaseModel):
         student: the student's model config (an MMPretrain classifier or an
             MMPose top-down estimator). Its data preprocessor is the distiller's.
         mentors: ``dict(name, model, checkpoint=None, input_size=None,
-            trust_checkpoint=False)`` per mentor; ``checkpoint`` is a local path
-            or URL. Mentors are frozen, stay in eval mode, and live outside
+            trust_checkpoint=False)`` per mentor, or ``config='mmpose::...'``
+            in place of ``model`` to take a stock config's model; ``checkpoint``
+            is a local path or URL. Mentors are frozen, stay in eval mode, and live outside
             ``parameters()`` and ``state_dict()``: no optimizer sees them and
             training checkpoints do not carry them.
         kf, mentoring, distill_weight, rank_weights, official_code_parity:
             see :class:`ClassroomKDLoss`.
+        data_preprocessor: used for the student when its own config has none
+            (MMEngine's Runner passes a config's top-level ``data_preprocessor``).
     """
 
     def __init__(self, student: dict, mentors: Sequence[dict], kf: Optional[dict] = None,
                  mentoring: Optional[dict] = None, distill_weight: float = 1.0,
                  rank_weights: bool = True, official_code_parity: bool = False,
-                 init_cfg: Optional[dict] = None):
+                 data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None):
         mentor_specs = validate_mentor_specs(mentors, student)
+        if data_preprocessor is not None:  # a top-level config `data_preprocessor`
+            student = dict(student)
+            student.setdefault('data_preprocessor', data_preprocessor)
         classroom = ClassroomKDLoss(kf, mentoring, distill_weight, rank_weights,
                                     official_code_parity)
         student_model = MODELS.build(student)
@@ -93,7 +114,7 @@ class ClassroomKDDistiller(BaseModel):
         self.mentor_input_sizes: Dict[str, Optional[tuple]] = {}
         frozen = nn.ModuleDict({spec['name']: self._build_mentor(spec) for spec in mentor_specs})
         # Outside nn.Module's registry on purpose: see the class docstring.
-        self.__dict__['mentors'] = frozen
+        self.__dict__['mentors'] = frozen.eval()
 
     def _build_mentor(self, spec: dict) -> nn.Module:
         name = spec['name']
@@ -110,6 +131,14 @@ class ClassroomKDDistiller(BaseModel):
             self.student, mentor, parse_input_size(spec.get('input_size'), name))
         mentor.requires_grad_(False)
         return mentor.eval()
+
+    def __deepcopy__(self, memo):
+        """Copies (EMA hooks make one) share the frozen mentors instead of copying them."""
+        memo[id(self.mentors)] = self.mentors
+        clone = type(self).__new__(type(self))
+        memo[id(self)] = clone
+        clone.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return clone
 
     def _apply(self, fn, *args, **kwargs):
         """``.to()``, ``.cuda()``, ``.half()``... reach the unregistered mentors too."""
@@ -179,7 +208,7 @@ class ClassroomKDDistiller(BaseModel):
         else:
             active, temperature = step.ranking.active.float(), step.temperature
         logs = {'rank/student': ranks[0], 'nonfinite/student': (~finite[0]).float(),
-                'valid_fraction': valid.float().mean()}
+                'valid/fraction': valid.float().mean()}
         for index, name in enumerate(self.mentors):
             logs[f'rank/{name}'] = ranks[index + 1]
             logs[f'active/{name}'] = active[index]

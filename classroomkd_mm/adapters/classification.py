@@ -9,10 +9,10 @@ from .base import TaskAdapter
 
 def num_classes(model: nn.Module):
     """The class count of an MMPretrain classifier, or None when it cannot tell."""
-    head = getattr(model, 'head', None)
-    if hasattr(head, 'num_classes'):
-        return head.num_classes
-    return getattr(getattr(model, 'model', None), 'num_classes', None)  # TimmClassifier
+    for owner in (getattr(model, 'head', None), getattr(model, 'model', None), model):
+        if isinstance(getattr(owner, 'num_classes', None), int):  # head, timm model, wrapper
+            return owner.num_classes
+    return None
 
 
 class ClassificationAdapter(TaskAdapter):

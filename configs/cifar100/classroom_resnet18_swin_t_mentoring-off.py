@@ -1,0 +1,3 @@
+# Table 3b, Mentoring off: the Eq. 6 filter and rank weights, one fixed temperature.
+_base_ = ['./classroom_resnet18_swin_t.py']
+model = dict(mentoring=dict(enabled=False))

@@ -1,0 +1,3 @@
+# Table 3b, KF off: every mentor teaches; rank weights and adaptive temperatures stay.
+_base_ = ['./classroom_vgg8_vgg13.py']
+model = dict(kf=dict(enabled=False))

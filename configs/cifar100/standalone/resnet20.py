@@ -1,0 +1,2 @@
+_base_ = ['../_base_/standalone.py']
+model = dict(arch='resnet20')

@@ -1,0 +1,93 @@
+"""Turn stock configs into short CPU runs on the bundled data.
+
+Only what this machine demands is changed: SyncBN → BN, no pretrained URLs,
+tiny batches, one short epoch, no dataloader workers, local sample data.
+"""
+import os.path as osp
+from typing import Any
+
+from mmengine.config import Config
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DATA = osp.join(REPO, 'data')
+
+
+def walk(obj: Any, fn) -> Any:
+    """Apply ``fn`` to every dict inside ``obj`` (depth first), in place."""
+    if isinstance(obj, dict):
+        for value in obj.values():
+            walk(value, fn)
+        fn(obj)
+    elif isinstance(obj, (list, tuple)):
+        for value in obj:
+            walk(value, fn)
+    return obj
+
+
+def no_sync_bn_no_pretrained(node: dict) -> None:
+    if node.get('type') == 'SyncBN':
+        node['type'] = 'BN'
+    init = node.get('init_cfg')
+    if isinstance(init, dict) and init.get('type') == 'Pretrained':
+        node['init_cfg'] = None
+
+
+def short_cpu_run(cfg: Config, work_dir: str, batch_size: int = 4, max_epochs: int = 1,
+                  keep_checkpoints: bool = False) -> Config:
+    walk(cfg.model, no_sync_bn_no_pretrained)
+    cfg.work_dir = work_dir
+    cfg.train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=max_epochs)
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg[name]
+        loader.update(batch_size=batch_size, num_workers=0, persistent_workers=False)
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
+    if not keep_checkpoints:
+        cfg.default_hooks.checkpoint = None
+    cfg.pop('auto_scale_lr', None)
+    cfg.randomness = dict(seed=0)
+    cfg.env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork'),
+                       dist_cfg=dict(backend='gloo'))
+    return cfg
+
+
+def on_coco_tiny(cfg: Config) -> Config:
+    root = osp.join(DATA, 'coco_tiny')
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[name].dataset.update(data_root=root, ann_file='test_coco.json',
+                                 data_prefix=dict(img=''), bbox_file=None)
+    for name in ('val_evaluator', 'test_evaluator'):
+        cfg[name].ann_file = osp.join(root, 'test_coco.json')
+    return cfg
+
+
+def on_coco_mini(cfg: Config) -> Config:
+    root = osp.join(DATA, 'coco_mini')
+    for name, split in (('train_dataloader', 'train'), ('val_dataloader', 'val'),
+                        ('test_dataloader', 'val')):
+        cfg[name].dataset.update(
+            data_root=root, ann_file=f'annotations/person_keypoints_{split}2017.json',
+            data_prefix=dict(img=f'{split}2017/'), bbox_file=None)
+    for name in ('val_evaluator', 'test_evaluator'):
+        cfg[name].ann_file = osp.join(root, 'annotations/person_keypoints_val2017.json')
+    return cfg
+
+
+def on_mpii_tiny(cfg: Config) -> Config:
+    root = osp.join(DATA, 'mpii_tiny')
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[name].dataset.update(data_root=root, ann_file='test_mpii.json',
+                                 data_prefix=dict(img=''), headbox_file=None)
+    for name in ('val_evaluator', 'test_evaluator'):
+        cfg[name] = dict(type='MpiiPCKAccuracy', norm_item='bbox')
+    return cfg
+
+
+def on_cifar10_folder(cfg: Config, root: str) -> Config:
+    """MMPretrain's CIFAR configs read the binary set; the bundled data is JPEG folders."""
+    for name, split in (('train_dataloader', 'train'), ('val_dataloader', 'test'),
+                        ('test_dataloader', 'test')):
+        dataset = cfg[name].dataset
+        pipeline = [dict(type='LoadImageFromFile')] + list(dataset.pipeline)
+        cfg[name].dataset = dict(type='CustomDataset', data_root=root, data_prefix=split,
+                                 pipeline=pipeline)
+    return cfg

@@ -1,0 +1,219 @@
+"""ClassroomKDDistiller on MMPretrain classifiers: contract, Eq. 10 end to end, bad input."""
+import math
+import os
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.optim import build_optim_wrapper
+from mmpretrain.structures import DataSample
+
+from classroomkd_mm import ClassroomKDDistiller
+
+pytestmark = pytest.mark.usefixtures('pretrain_scope')
+
+PREPROCESSOR = dict(type='ClsDataPreprocessor', num_classes=10, mean=[125.3, 123.0, 113.9],
+                    std=[63.0, 62.1, 66.7])
+
+
+def classifier(arch, num_classes=10):
+    return dict(type='CifarClassifier', arch=arch, num_classes=num_classes)
+
+
+def save_zoo_checkpoint(model_cfg, path, seed):
+    """A model-zoo style file: {'state_dict', 'meta'}, from a seeded random model."""
+    from mmengine.registry import MODELS
+    torch.manual_seed(seed)
+    model = MODELS.build(model_cfg)
+    torch.save(dict(state_dict=model.state_dict(), meta=dict(note='test')), path)
+    return model.state_dict()
+
+
+@pytest.fixture
+def classroom(tmp_path):
+    mentors = []
+    for seed, (name, arch) in enumerate((('teacher', 'resnet14'), ('vgg', 'vgg8'))):
+        path = str(tmp_path / f'{name}.pth')
+        save_zoo_checkpoint(classifier(arch), path, seed)
+        mentors.append(dict(name=name, model=classifier(arch), checkpoint=path))
+    return dict(type='ClassroomKDDistiller', student=dict(classifier('resnet8'),
+                                                          data_preprocessor=PREPROCESSOR),
+                mentors=mentors)
+
+
+def build(cfg, **changes):
+    from mmengine.registry import MODELS
+    return MODELS.build(dict(cfg, **changes))
+
+
+def batch(n=6, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    inputs = torch.randn(n, 3, 32, 32, generator=generator)
+    labels = torch.randint(0, 10, (n,), generator=generator)
+    samples = [DataSample().set_gt_label(int(label)) for label in labels]
+    return inputs, samples, labels
+
+
+def test_mentors_are_frozen_eval_and_outside_the_trainable_state(classroom, tmp_path):
+    distiller = build(classroom)
+    assert isinstance(distiller, ClassroomKDDistiller)
+    assert list(distiller.mentors) == ['teacher', 'vgg']
+    assert isinstance(distiller.mentors, torch.nn.ModuleDict)
+    loaded = torch.load(str(tmp_path / 'teacher.pth'))['state_dict']
+    for key, value in distiller.mentors['teacher'].state_dict().items():
+        assert torch.equal(value, loaded[key])
+    distiller.train()
+    assert distiller.student.training
+    assert all(not m.training for m in distiller.mentors.modules())
+    assert all(not p.requires_grad for p in distiller.mentors.parameters())
+    mentor_params = {id(p) for p in distiller.mentors.parameters()}
+    assert not mentor_params & {id(p) for p in distiller.parameters()}
+    assert not any(key.startswith('mentors.') for key in distiller.state_dict())
+    assert distiller.data_preprocessor is distiller.student.data_preprocessor
+
+
+@pytest.mark.parametrize('paramwise', [None, dict(norm_decay_mult=0.0)])
+def test_optimizer_holds_only_student_parameters(classroom, paramwise):
+    distiller = build(classroom)
+    cfg = dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4))
+    if paramwise:
+        cfg['paramwise_cfg'] = paramwise
+    wrapper = build_optim_wrapper(distiller, cfg)
+    in_optimizer = {id(p) for group in wrapper.optimizer.param_groups for p in group['params']}
+    assert in_optimizer == {id(p) for p in distiller.student.parameters()}
+
+
+def test_loss_is_eq10_recomputed_by_hand(classroom):
+    distiller = build(classroom).train()
+    inputs, samples, labels = batch()
+    losses = distiller(inputs, samples, mode='loss')
+    assert {'loss', 'loss_distill', 'rank/student', 'rank/teacher', 'active/vgg',
+            'temp/teacher'} <= set(losses)
+    # Independent recomputation with plain torch ops.
+    with torch.no_grad():
+        student = distiller.student(inputs, mode='tensor')
+        mentors = [m(inputs, mode='tensor') for m in distiller.mentors.values()]
+    logits = [student] + mentors
+    w = torch.stack([torch.exp(-F.cross_entropy(z, labels)) for z in logits])  # geometric mean
+    r = 2 * w / w.sum()
+    distill = 0.0
+    for m, z in enumerate(mentors, start=1):
+        tau = 1 + 12 * abs(r[m] - r[0]) / max(r[m], r[0])
+        kl = F.kl_div(F.log_softmax(student / tau, -1), F.softmax(z / tau, -1),
+                      reduction='batchmean') * tau ** 2
+        distill += float(r[m] > r[0]) * r[m] * kl
+    task = F.cross_entropy(student, labels)
+    assert losses['rank/student'].item() == pytest.approx(r[0].item(), rel=1e-5)
+    assert losses['loss'].item() == pytest.approx((r[0] * task).item(), rel=1e-5)
+    assert losses['loss_distill'].item() == pytest.approx(float(distill), rel=1e-4, abs=1e-7)
+    total = sum(v for k, v in losses.items() if 'loss' in k)
+    total.backward()
+    assert all(p.grad is None for p in distiller.mentors.parameters())
+
+
+def test_predict_and_tensor_modes_are_the_students(classroom):
+    distiller = build(classroom).eval()
+    inputs, samples, _ = batch()
+    assert torch.equal(distiller(inputs, mode='tensor'), distiller.student(inputs, mode='tensor'))
+    predicted = distiller(inputs, samples, mode='predict')
+    assert predicted[0].pred_score.shape == (10,)
+
+
+def test_loss_path_makes_no_host_sync(classroom, monkeypatch):
+    distiller = build(classroom).train()
+    inputs, samples, _ = batch()
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError('host sync in the loss path')
+
+    for name in ('item', 'tolist', '__bool__', '__float__', '__int__'):
+        monkeypatch.setattr(torch.Tensor, name, forbidden)
+    for granularity in ('batch', 'sample'):
+        distiller.classroom.kf.granularity = granularity
+        losses = distiller(inputs, samples, mode='loss')
+        assert 'loss_distill' in losses
+
+
+def test_non_finite_mentor_is_excluded(classroom):
+    distiller = build(classroom, kf=dict(enabled=False)).train()
+    with torch.no_grad():
+        distiller.mentors['vgg'].head.fc.bias.fill_(float('nan'))
+    inputs, samples, _ = batch()
+    losses = distiller(inputs, samples, mode='loss')
+    assert losses['nonfinite/mentors'].item() == 1.0
+    assert losses['active/vgg'].item() == 0.0 and losses['active/teacher'].item() == 1.0
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    assert all(torch.isfinite(p.grad).all() for p in distiller.student.parameters()
+               if p.grad is not None)
+
+
+@pytest.mark.parametrize('change, message', [
+    (dict(mentors=[]), 'mentors` is empty'),
+    (dict(mentors=None), 'mentors` is empty'),
+    (dict(kf=dict(ranking='median')), 'kf.ranking'),
+    (dict(kf=dict(aggregate='median')), 'kf.aggregate'),
+    (dict(kf=dict(granularity='pixel')), 'kf.granularity'),
+    (dict(mentoring=dict(mode='slow')), 'mentoring.mode'),
+    (dict(mentoring=dict(base_temperature=-1.0)), 'base_temperature'),
+    (dict(distill_weight=-1.0), 'distill_weight'),
+])
+def test_bad_options_fail_before_building(classroom, change, message):
+    with pytest.raises(ValueError, match=message):
+        build(classroom, **change)
+
+
+def test_bad_mentors_are_named(classroom, tmp_path):
+    teacher = classroom['mentors'][0]
+    cases = [
+        ([teacher, dict(teacher)], "name 'teacher' is used twice"),
+        ([dict(teacher, model=classifier('resnet14', num_classes=100), checkpoint=None)],
+         'predicts 100 classes but the student predicts 10'),
+        ([dict(teacher, checkpoint=str(tmp_path / 'missing.pth'))], 'does not exist'),
+        ([dict(teacher, model=classifier('resnet20'))], r'missing keys: backbone\.layers\.0\.2\.conv1'),
+        ([dict(name='self', model=classroom['student'])], "student's own config"),
+        ([dict(teacher, input_size='large')], 'input_size'),
+        ([dict(teacher, temperature=3)], 'unknown keys'),
+    ]
+    for mentors, message in cases:
+        with pytest.raises((ValueError, RuntimeError, FileNotFoundError), match=message):
+            build(classroom, mentors=mentors)
+
+
+def test_unreachable_url_says_where_to_put_the_weights(classroom, tmp_path, monkeypatch):
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path))
+    teacher = dict(classroom['mentors'][0], checkpoint='http://127.0.0.1:9/zoo/teacher.pth')
+    with pytest.raises(RuntimeError, match=r'could not fetch.*put it at .*teacher\.pth'):
+        build(classroom, mentors=[teacher])
+
+
+def test_loss_mode_without_labels_is_refused(classroom):
+    distiller = build(classroom).train()
+    inputs, _, _ = batch()
+    with pytest.raises(ValueError, match='ground-truth labels'):
+        distiller(inputs, [DataSample() for _ in range(len(inputs))], mode='loss')
+
+
+class Payload:
+    """Pickles to a call of ``open(marker, 'w')``: creating the file proves it ran."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, 'w'))
+
+
+def test_pickled_callable_is_refused_unread(classroom, tmp_path):
+    marker = tmp_path / 'marker'
+    path = tmp_path / 'evil.pth'
+    state = torch.load(classroom['mentors'][0]['checkpoint'])
+    state['meta']['payload'] = Payload(str(marker))
+    torch.save(state, str(path))
+    assert not marker.exists()
+    with pytest.raises(RuntimeError, match='trust_checkpoint=True'):
+        build(classroom, mentors=[dict(classroom['mentors'][0], checkpoint=str(path))])
+    assert not marker.exists()
+    # The documented opt-in loads trusted legacy files (and so runs the payload).
+    build(classroom, mentors=[dict(classroom['mentors'][0], checkpoint=str(path),
+                                   trust_checkpoint=True)])
+    assert marker.exists()
