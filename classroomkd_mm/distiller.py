@@ -4,7 +4,6 @@ from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.distributed as dist
-from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmengine.registry import MODELS
@@ -12,6 +11,7 @@ from torch import Tensor, nn
 
 from .adapters import select_adapter
 from .checkpoint import load_mentor_weights
+from .config_files import read_config
 from .core import ClassroomKDLoss, Step
 from .core.resample import resample_last_axes
 
@@ -34,10 +34,9 @@ def mentor_model_cfg(spec: dict) -> dict:
     """The mentor's model config: ``model``, or the ``model`` of the ``config`` file."""
     if 'config' in spec:
         try:
-            return Config.fromfile(spec['config']).model
-        except FileNotFoundError:
-            raise FileNotFoundError(f"mentor '{spec['name']}': config {spec['config']!r} "
-                                    'does not exist') from None
+            return read_config(spec['config']).model
+        except FileNotFoundError as error:
+            raise FileNotFoundError(f"mentor '{spec['name']}': {error}") from None
     return spec['model']
 
 

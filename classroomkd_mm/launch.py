@@ -8,6 +8,8 @@ import torch
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
 
+from .config_files import read_config
+
 
 class UserError(Exception):
     """A mistake in the command line or config: reported in one line, no traceback."""
@@ -28,10 +30,11 @@ def parse_cfg_options(pairs: Optional[List[str]]) -> dict:
 
 
 def load_config(path: str, cfg_options: Optional[List[str]]) -> Config:
-    if not osp.isfile(path):
-        raise UserError(f'config file {path!r} does not exist')
     options = parse_cfg_options(cfg_options)
-    cfg = Config.fromfile(path)
+    try:
+        cfg = read_config(path)
+    except FileNotFoundError as error:
+        raise UserError(str(error)) from None
     cfg.merge_from_dict(options)
     return cfg
 

@@ -20,3 +20,12 @@ def pose_scope():
     from mmengine.registry import init_default_scope
     import classroomkd_mm  # noqa: F401
     init_default_scope('mmpose')
+
+
+@pytest.fixture(scope='session')
+def cifar10_tiny():
+    """20 training and 10 test JPEGs per class, unpacked once per machine."""
+    from runner_utils import DATA, REPO
+    sys.path.insert(0, os.path.join(REPO, 'tools', 'data'))
+    from prepare_cifar10 import prepare
+    return prepare(os.path.join(DATA, 'cifar10_tests'), 20, 10)

@@ -122,7 +122,8 @@ class PoseAdapter(TaskAdapter):
         grid = (output.shape[-1], output.shape[-2]) if isinstance(output, Tensor) else (
             output[0].shape[-1], output[1].shape[-1])
         device = output[0].device
-        if all('transformed_keypoints' in s.gt_instances for s in data_samples):
+        if all('gt_instances' in s and 'transformed_keypoints' in s.gt_instances
+               for s in data_samples):
             keypoints = torch.cat([torch.as_tensor(s.gt_instances.transformed_keypoints)
                                    for s in data_samples]).to(device).float()
             scale = torch.tensor([grid[i] / data_samples[0].metainfo['input_size'][i]

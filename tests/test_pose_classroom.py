@@ -1,0 +1,126 @@
+"""ClassroomKD on MMPose: the shipped COCO and MPII classrooms through the Runner, and bad input."""
+import glob
+import json
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.registry import MODELS
+from mmengine.runner import Runner
+
+from classroomkd_mm.config_files import read_config
+from runner_utils import on_coco_tiny, on_mpii_tiny, short_cpu_run, walk, no_sync_bn_no_pretrained
+
+pytestmark = pytest.mark.usefixtures('pose_scope')
+
+MPII = 'mmpose::body_2d_keypoint/topdown_heatmap/mpii/'
+COCO = 'mmpose::body_2d_keypoint/topdown_heatmap/coco/'
+
+
+def model_cfg(config_path):
+    return walk(read_config(config_path).model, no_sync_bn_no_pretrained)
+
+
+def save_random_checkpoint(model, path, dataset_meta=None):
+    meta = dict(dataset_meta=dataset_meta) if dataset_meta else {}
+    torch.save(dict(state_dict=model.state_dict(), meta=meta), path)
+    return path
+
+
+def with_local_mentors(cfg, tmp_path):
+    """Mentors cannot be downloaded here: each gets a seeded random checkpoint file."""
+    for index, mentor in enumerate(cfg.model.mentors):
+        torch.manual_seed(index)
+        model = MODELS.build(model_cfg(mentor.config))
+        mentor.checkpoint = save_random_checkpoint(model, str(tmp_path / f'{mentor.name}.pth'))
+    return cfg
+
+
+def read_scalars(work_dir):
+    [path] = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
+    with open(path) as f:
+        return [json.loads(line) for line in f]
+
+
+@pytest.mark.parametrize('config, dataset, metric, batch_size', [
+    ('configs/coco/rtmpose-t_classroom.py', on_coco_tiny, 'coco/AP', 4),
+    ('configs/mpii/litehrnet-18_classroom_same.py', on_mpii_tiny, 'PCK', 2),
+    ('configs/mpii/litehrnet-18_classroom_mixed.py', on_mpii_tiny, 'PCK', 2),
+])
+def test_pose_classroom_trains_validates_and_logs_the_classroom(config, dataset, metric,
+                                                                  batch_size, tmp_path):
+    cfg = dataset(short_cpu_run(read_config(config), str(tmp_path / 'work'), batch_size))
+    cfg = with_local_mentors(cfg, tmp_path)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    metrics = runner.val()
+    assert 0.0 <= metrics[metric] <= 100.0
+    names = [m.name for m in cfg.model.mentors]
+    logged = read_scalars(cfg.work_dir)
+    train_steps = [r for r in logged if 'loss_distill' in r]
+    assert len(train_steps) == len(runner.train_dataloader)
+    for record in train_steps:
+        assert {f'{kind}/{name}' for kind in ('rank', 'temp', 'active', 'active_rate')
+                for name in names} | {'rank/student', 'loss_kpt', 'loss_distill'} <= set(record)
+    assert all(not m.training for m in runner.model.mentors.modules())
+
+
+@pytest.fixture
+def mpii_student():
+    return dict(model_cfg(MPII + 'td-hm_litehrnet-18_8xb64-210e_mpii-256x256.py'),
+                metainfo=dict(from_file='configs/_base_/datasets/mpii.py'))
+
+
+def build_classroom(student, **mentor):
+    return MODELS.build(dict(type='ClassroomKDDistiller', student=student,
+                             mentors=[dict(dict(name='mentor'), **mentor)]))
+
+
+def test_keypoint_count_mismatch_is_refused(mpii_student):
+    with pytest.raises(ValueError, match='predicts 17 keypoints but the student predicts 16'):
+        build_classroom(mpii_student, model=model_cfg(COCO + 'td-hm_res50_8xb64-210e_coco-256x192.py'))
+
+
+def test_keypoint_order_mismatch_is_refused(mpii_student, tmp_path):
+    mentor_cfg = model_cfg(MPII + 'td-hm_litehrnet-30_8xb64-210e_mpii-256x256.py')
+    student = MODELS.build(mpii_student)
+    names = student.metainfo['keypoint_id2name']
+    swapped = {**names, 0: names[5], 5: names[0]}
+    path = save_random_checkpoint(MODELS.build(mentor_cfg), str(tmp_path / 'm.pth'),
+                                  dict(keypoint_id2name=swapped))
+    with pytest.raises(ValueError, match='orders its keypoints'):
+        build_classroom(mpii_student, model=mentor_cfg, checkpoint=path)
+    in_order = save_random_checkpoint(MODELS.build(mentor_cfg), str(tmp_path / 'ok.pth'),
+                                      dict(keypoint_id2name=names))
+    build_classroom(mpii_student, model=mentor_cfg, checkpoint=in_order)
+
+
+def test_heatmap_and_simcc_heads_do_not_mix(mpii_student):
+    rtmpose = 'mmpose::body_2d_keypoint/rtmpose/mpii/rtmpose-m_8xb64-210e_mpii-256x256.py'
+    with pytest.raises(ValueError, match='has a SimCC head .* but the student has a heatmap'):
+        build_classroom(mpii_student, config=rtmpose)
+
+
+def test_unparseable_mentor_input_size_is_refused(mpii_student):
+    with pytest.raises(ValueError, match='input_size'):
+        build_classroom(mpii_student, config=MPII + 'td-hm_litehrnet-30_8xb64-210e_mpii-256x256.py',
+                        input_size=(256, 'wide'))
+
+
+def test_mentor_input_size_defaults_to_its_codec(tmp_path):
+    student = model_cfg('mmpose::body_2d_keypoint/rtmpose/coco/rtmpose-t_8xb256-420e_coco-256x192.py')
+    distiller = build_classroom(
+        student, config='mmpose::body_2d_keypoint/rtmpose/coco/'
+        'rtmpose-m_8xb256-420e_aic-coco-384x288.py')
+    assert distiller.mentor_input_sizes['mentor'] == (384, 288)
+    from mmpose.structures import PoseDataSample
+    from mmengine.structures import InstanceData
+    samples = []
+    for _ in range(2):
+        sample = PoseDataSample(metainfo=dict(input_size=(192, 256)))
+        sample.gt_instance_labels = InstanceData(
+            keypoint_weights=torch.ones(1, 17), keypoint_x_labels=torch.rand(1, 17, 384),
+            keypoint_y_labels=torch.rand(1, 17, 512))
+        samples.append(sample)
+    losses = distiller.train()(torch.randn(2, 3, 256, 192), samples, mode='loss')
+    assert torch.isfinite(losses['loss_distill'])
