@@ -7,6 +7,7 @@ through their parent chain.
 """
 from . import models  # noqa: F401  (registers the CIFAR model zoo)
 from .core import ClassroomKDLoss, KnowledgeFilter, Mentoring
+from .cpu_amp import CPUAmpOptimWrapper
 from .distiller import ClassroomKDDistiller
 from .log_processor import ClassroomLogProcessor
 from .safe_globals import install_safe_globals
@@ -15,6 +16,6 @@ install_safe_globals()
 
 __version__ = '0.1.0'
 __all__ = [
-    'ClassroomKDDistiller', 'ClassroomKDLoss', 'ClassroomLogProcessor', 'KnowledgeFilter',
-    'Mentoring'
+    'CPUAmpOptimWrapper', 'ClassroomKDDistiller', 'ClassroomKDLoss', 'ClassroomLogProcessor',
+    'KnowledgeFilter', 'Mentoring'
 ]

@@ -13,7 +13,6 @@ from urllib.parse import urlparse
 import torch
 from torch import nn
 
-from .safe_globals import allow_mmengine_checkpoint_globals
 
 
 def is_url(source: str) -> bool:
@@ -44,8 +43,8 @@ def read_checkpoint(source: str, mentor: str, trusted: bool = False) -> Tuple[di
     """The state dict and meta of a model-zoo checkpoint (``{'state_dict', 'meta'}``) or a bare state dict."""
     path = local_copy(source, mentor)
     try:
-        with allow_mmengine_checkpoint_globals():
-            checkpoint = torch.load(path, map_location='cpu', weights_only=not trusted)
+        # MMEngine's data-only types are allow-listed on import (safe_globals.py)
+        checkpoint = torch.load(path, map_location='cpu', weights_only=not trusted)
     except pickle.UnpicklingError as error:
         raise RuntimeError(
             f"mentor '{mentor}': {path} holds pickled objects beyond tensors and plain "

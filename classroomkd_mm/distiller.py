@@ -14,6 +14,7 @@ from .checkpoint import load_mentor_weights
 from .config_files import read_config
 from .core import ClassroomKDLoss, Step
 from .core.resample import resample_last_axes
+from .fast_mentor import FastMentor
 
 MENTOR_KEYS = {'name', 'model', 'config', 'checkpoint', 'input_size', 'trust_checkpoint'}
 
@@ -91,6 +92,9 @@ class ClassroomKDDistiller(BaseModel):
             training checkpoints do not carry them.
         kf, mentoring, distill_weight, rank_weights, official_code_parity:
             see :class:`ClassroomKDLoss`.
+        mentor_fast_path: ``None`` (off), or ``dict(fold_bn=True, channels_last=True,
+            dtype=None, compile=False)``: see :class:`FastMentor`. ``dtype`` may be
+            ``'bfloat16'`` or ``'float16'``.
         data_preprocessor: used for the student when its own config has none
             (MMEngine's Runner passes a config's top-level ``data_preprocessor``).
     """
@@ -98,6 +102,7 @@ class ClassroomKDDistiller(BaseModel):
     def __init__(self, student: dict, mentors: Sequence[dict], kf: Optional[dict] = None,
                  mentoring: Optional[dict] = None, distill_weight: float = 1.0,
                  rank_weights: bool = True, official_code_parity: bool = False,
+                 mentor_fast_path: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None):
         mentor_specs = validate_mentor_specs(mentors, student)
         if data_preprocessor is not None:  # a top-level config `data_preprocessor`
@@ -111,6 +116,7 @@ class ClassroomKDDistiller(BaseModel):
         self.classroom = classroom
         self.adapter = select_adapter(student_model)
         self.mentor_input_sizes: Dict[str, Optional[tuple]] = {}
+        self.mentor_fast_path = mentor_fast_path
         frozen = nn.ModuleDict({spec['name']: self._build_mentor(spec) for spec in mentor_specs})
         # Outside nn.Module's registry on purpose: see the class docstring.
         self.__dict__['mentors'] = frozen.eval()
@@ -128,8 +134,10 @@ class ClassroomKDDistiller(BaseModel):
         self.adapter.check_mentor(self.student, mentor, name, meta)
         self.mentor_input_sizes[name] = self.adapter.mentor_input_size(
             self.student, mentor, parse_input_size(spec.get('input_size'), name))
-        mentor.requires_grad_(False)
-        return mentor.eval()
+        mentor.requires_grad_(False).eval()
+        if self.mentor_fast_path is not None:
+            return FastMentor(mentor, **self.mentor_fast_path)
+        return mentor
 
     def __deepcopy__(self, memo):
         """Copies (EMA hooks make one) share the frozen mentors instead of copying them."""
@@ -176,10 +184,7 @@ class ClassroomKDDistiller(BaseModel):
         confidence = torch.stack([c for c, _ in scored])
         valid = scored[0][1]
         student_groups = adapter.logit_groups(student_output)
-        mentor_groups = [
-            torch.stack([torch.where(ok, group, torch.zeros_like(group)) for ok, group in zip(
-                finite[1:], groups)]) for groups in zip(*map(adapter.logit_groups, mentor_outputs))
-        ]
+        mentor_groups = self.stacked_mentor_groups(mentor_outputs, finite[1:])
         step = self.classroom(
             torch.nan_to_num(confidence), valid, torch.cat([finite.new_ones(1), finite[1:]]),
             student_groups, mentor_groups, adapter.row_weights(data_samples, inputs.device),
@@ -189,6 +194,14 @@ class ClassroomKDDistiller(BaseModel):
         losses['loss_distill'] = step.loss_distill
         losses.update(self.telemetry(step, finite, valid))
         return losses
+
+    def stacked_mentor_groups(self, outputs: List, finite: Tensor) -> List[Tensor]:
+        """Each logit group stacked over mentors, (λ, N, R, D); a non-finite mentor's is zeroed
+        so that nothing non-finite reaches the student's gradients."""
+        per_mentor = [self.adapter.logit_groups(output) for output in outputs]
+        return [torch.stack([torch.where(ok, group, torch.zeros_like(group))
+                             for ok, group in zip(finite, groups)])
+                for groups in zip(*per_mentor)]
 
     def _sum_reduce(self):
         if (self.classroom.kf.granularity == 'batch' and dist.is_available()

@@ -15,6 +15,16 @@ class UserError(Exception):
     """A mistake in the command line or config: reported in one line, no traceback."""
 
 
+def brackets_balance(text: str) -> bool:
+    depth = []
+    for char in text:
+        if char in '([{':
+            depth.append(')]}'['([{'.index(char)])
+        elif char in ')]}' and (not depth or depth.pop() != char):
+            return False
+    return not depth
+
+
 def parse_cfg_options(pairs: Optional[List[str]]) -> dict:
     """``['a.b=1', 'c=[1,2]']`` → ``{'a.b': 1, 'c': [1, 2]}``, as MMEngine's DictAction."""
     options = {}
@@ -22,6 +32,8 @@ def parse_cfg_options(pairs: Optional[List[str]]) -> dict:
         key, sep, value = pair.partition('=')
         if not sep or not key:
             raise UserError(f'--cfg-options expects KEY=VALUE pairs, got {pair!r}')
+        if not brackets_balance(value):
+            raise UserError(f'--cfg-options {pair!r} does not parse: unbalanced brackets')
         try:
             options[key] = DictAction._parse_iterable(value)
         except Exception as error:  # DictAction raises assorted errors on bad brackets

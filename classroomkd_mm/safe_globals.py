@@ -1,33 +1,40 @@
-"""The few non-tensor types MMEngine writes into checkpoints, allowed for ``weights_only`` loads.
+"""Make MMEngine's checkpoints loadable with ``torch.load(weights_only=True)``.
 
 torch >= 2.6 loads with ``weights_only=True`` by default, which refuses
-MMEngine's own training checkpoints (their message hub holds
-``HistoryBuffer`` objects and numpy arrays). This module allow-lists exactly
-those data-only types, so resuming works while arbitrary pickled callables
-are still refused.
-"""
-import contextlib
+MMEngine 0.10's training checkpoints for two reasons:
 
+* their message hub holds ``HistoryBuffer`` objects with numpy arrays and
+  scalars: these data-only types are allow-listed here;
+* ``HistoryBuffer`` pickles its statistics *functions*, which no safe load
+  may accept. They are re-created when a buffer is loaded, so checkpoints
+  written after importing this plugin leave them out.
+
+Nothing that can run code is allow-listed: a file that pickles a callable is
+still refused.
+"""
 import numpy as np
 import torch
+from mmengine.logging.history_buffer import HistoryBuffer
 
 
 def mmengine_checkpoint_globals() -> list:
-    from mmengine.logging.history_buffer import HistoryBuffer
     numpy_core = np._core if hasattr(np, '_core') else np.core
-    numpy_types = [np.ndarray, np.dtype, numpy_core.multiarray._reconstruct]
+    numpy_types = [np.ndarray, np.dtype, numpy_core.multiarray._reconstruct,
+                   numpy_core.multiarray.scalar]
     numpy_types += [type(np.dtype(name)) for name in (
         'bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'float16', 'float32', 'float64')]
-    numpy_types += [np.bool_, np.int64, np.int32, np.float64, np.float32]
     return [HistoryBuffer] + numpy_types
 
 
+def history_buffer_state(buffer: HistoryBuffer) -> dict:
+    """``HistoryBuffer``'s pickled state without its statistics functions."""
+    return {key: value for key, value in buffer.__dict__.items()
+            if key != 'statistics_methods'}
+
+
 def install_safe_globals() -> None:
-    """Allow MMEngine's data-only checkpoint types in every ``weights_only`` load."""
+    """Allow MMEngine's data-only checkpoint types in ``weights_only`` loads, and
+    keep functions out of the checkpoints MMEngine writes from now on."""
     torch.serialization.add_safe_globals(mmengine_checkpoint_globals())
+    HistoryBuffer.__getstate__ = history_buffer_state
 
-
-@contextlib.contextmanager
-def allow_mmengine_checkpoint_globals():
-    with torch.serialization.safe_globals(mmengine_checkpoint_globals()):
-        yield

@@ -5,6 +5,7 @@
 """
 import argparse
 
+import torch
 from mmengine.runner import Runner
 
 import classroomkd_mm  # noqa: F401  registers the plugin and safe checkpoint loading
@@ -33,9 +34,11 @@ def main():
     cfg = load_config(args.config, args.cfg_options)
     setup_launcher(cfg, args.launcher)
     cfg.work_dir = work_dir_for(cfg, args.work_dir, args.config)
-    if args.amp:
+    if args.amp and torch.cuda.is_available():
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    elif args.amp:  # CPU: bfloat16 autocast
+        cfg.optim_wrapper.type = 'CPUAmpOptimWrapper'
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

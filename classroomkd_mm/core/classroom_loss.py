@@ -96,12 +96,20 @@ class ClassroomKDLoss(nn.Module):
             student_groups / mentor_groups / row_weights: see the module doc.
             sum_reduce: all-reduce for the batch statistics under DDP.
         """
+        # Ranking and loss math run in float32, also under autocast (AMP).
+        with torch.autocast(confidence.device.type, enabled=False):
+            return self._score(confidence.float(), valid, available,
+                               [g.float() for g in student_groups],
+                               [g.float() for g in mentor_groups],
+                               [w.float() for w in row_weights], sum_reduce)
+
+    def _score(self, confidence, valid, available, student_groups, mentor_groups, row_weights,
+               sum_reduce) -> Step:
         with torch.no_grad():
-            ranking = self.kf(confidence.detach().float(), valid, available, sum_reduce)
+            ranking = self.kf(confidence.detach(), valid, available, sum_reduce)
             temperature = self.mentoring(ranking.ranks)
-        distill = per_sample_distillation(
-            [g.float() for g in student_groups], [g.float() for g in mentor_groups],
-            [w.float() for w in row_weights], temperature, self.mentoring.uses_dtkd)
+        distill = per_sample_distillation(student_groups, mentor_groups, row_weights,
+                                          temperature, self.mentoring.uses_dtkd)
         num_mentors = distill.shape[0]
         mentor_weight = ranking.ranks[1:] if self.rank_weights else torch.full_like(
             ranking.ranks[1:], 1.0 / num_mentors)

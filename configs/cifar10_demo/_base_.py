@@ -8,7 +8,7 @@ _base_ = [
 custom_imports = dict(imports=['classroomkd_mm'], allow_failed_imports=False)
 
 data_root = 'data/cifar10_demo'
-epochs = 15
+epochs = 10
 train_dataloader = dict(
     batch_size=64,
     num_workers=2,

@@ -1,4 +1,4 @@
-# The demo classroom: a ResNet-8 student; ResNet-32 teacher; ResNet-20 and ResNet-14 peers,
+# The demo classroom: a ResNet-8 student; ResNet-20 teacher; ResNet-14 and MobileNetV2 peers,
 # each first trained alone by `make demo` (configs/cifar10_demo/standalone.py).
 _base_ = ['./_base_.py']
 model = dict(
@@ -7,8 +7,8 @@ model = dict(
     mentors=[
         dict(name=arch,
              model=dict(type='CifarClassifier', arch=arch, num_classes=10),
-             checkpoint=f'work_dirs/cifar10_demo/{arch}/epoch_15.pth')
-        for arch in ('resnet32', 'resnet20', 'resnet14')
+             checkpoint=f'work_dirs/cifar10_demo/{arch}/epoch_10.pth')
+        for arch in ('resnet20', 'resnet14', 'mobilenetv2')
     ],
     kf=dict(enabled=True, ranking='softmax', granularity='batch', aggregate='geometric'),
     mentoring=dict(enabled=True, mode='adaptive', base_temperature=12.0),

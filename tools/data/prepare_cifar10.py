@@ -33,8 +33,10 @@ def prepare(out: str, train_per_class: int, test_per_class: int) -> str:
         for member in members:
             split, cls, _ = member.name.split('/')
             by_split_class[split, cls].append(member)
-        chosen = [m for (split, _), group in sorted(by_split_class.items())
-                  for m in sorted(group, key=lambda m: m.name)[:request[split]]]
+        chosen = {m.name for (split, _), group in by_split_class.items()
+                  for m in sorted(group, key=lambda m: m.name)[:request[split]]}
+        # extract in archive order: seeking backwards in a gzip stream re-reads it
+        chosen = [m for m in members if m.name in chosen]
         archive.extractall(out, members=chosen, filter='data')
     with open(stamp, 'w') as f:
         json.dump(request, f)

@@ -1,7 +1,7 @@
 """`make demo`: a ClassroomKD run on the bundled CIFAR-10 subset, end to end on the CPU.
 
 1. unpack the subset (tools/data/prepare_cifar10.py);
-2. train the mentors alone: a ResNet-32 teacher, ResNet-20 and ResNet-14 peers;
+2. train the mentors alone: a ResNet-20 teacher, ResNet-14 and MobileNetV2 peers;
 3. train the ResNet-8 student alone (NOKD) and with ClassroomKD;
 4. print every model's top-1 and write work_dirs/cifar10_demo/results.json.
 
@@ -25,13 +25,13 @@ import classroomkd_mm  # noqa: E402,F401
 
 WORK = 'work_dirs/cifar10_demo'
 RESULTS = osp.join(WORK, 'results.json')
-TRAIN_PER_CLASS, TEST_PER_CLASS = 300, 100
+TRAIN_PER_CLASS, TEST_PER_CLASS = 200, 100
 STANDALONE = 'configs/cifar10_demo/standalone.py'
 # (name = work dir under WORK, role, config, config overrides)
 STAGES = [
-    ('resnet32', 'teacher', STANDALONE, {'model.arch': 'resnet32'}),
-    ('resnet20', 'peer', STANDALONE, {'model.arch': 'resnet20'}),
+    ('resnet20', 'teacher', STANDALONE, {'model.arch': 'resnet20'}),
     ('resnet14', 'peer', STANDALONE, {'model.arch': 'resnet14'}),
+    ('mobilenetv2', 'peer', STANDALONE, {'model.arch': 'mobilenetv2'}),
     ('resnet8_nokd', 'student', STANDALONE, {'model.arch': 'resnet8'}),
     ('resnet8_classroomkd', 'student', 'configs/cifar10_demo/classroom_resnet8.py', {}),
 ]

@@ -1,0 +1,95 @@
+"""Drop-in use: a user's own config + custom_imports, run by the train.py shipped in the wheels."""
+import os.path as osp
+import subprocess
+import sys
+
+import mmpose
+import mmpretrain
+import torch
+from mmengine.registry import MODELS, init_default_scope
+
+from classroomkd_mm.config_files import read_config
+from runner_utils import DATA
+
+RTMPOSE = 'mmpose::body_2d_keypoint/rtmpose/coco/'
+
+
+def wheel_train_script(package):
+    return osp.join(osp.dirname(package.__file__), '.mim', 'tools', 'train.py')
+
+
+def run_wheel_train(package, config, work_dir, *options):
+    command = [sys.executable, wheel_train_script(package), config, '--work-dir', work_dir]
+    if options:
+        command += ['--cfg-options', *options]
+    result = subprocess.run(command, cwd=osp.dirname(config), capture_output=True, text=True,
+                            timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout + result.stderr
+
+
+def test_mmpose_train_script_runs_a_user_classroom(tmp_path):
+    init_default_scope('mmpose')
+    import classroomkd_mm  # noqa: F401
+    mentor = MODELS.build(read_config(RTMPOSE + 'rtmpose-s_8xb256-420e_coco-256x192.py').model)
+    checkpoint = str(tmp_path / 'rtmpose-s.pth')
+    torch.save(dict(state_dict=mentor.state_dict(), meta={}), checkpoint)
+    coco = osp.join(DATA, 'coco_tiny')
+    config = tmp_path / 'my_rtmpose_classroom.py'
+    config.write_text(f"""
+_base_ = ['{RTMPOSE}rtmpose-t_8xb256-420e_coco-256x192.py']
+custom_imports = dict(imports=['classroomkd_mm'], allow_failed_imports=False)
+model = dict(
+    _delete_=True,
+    type='ClassroomKDDistiller',
+    student={{{{_base_.model}}}},
+    mentors=[dict(name='rtmpose-s', config='{RTMPOSE}rtmpose-s_8xb256-420e_coco-256x192.py',
+                  checkpoint='{checkpoint}')])
+""")
+    loader = dict(batch_size=4, num_workers=0, persistent_workers=False)
+    options = [f'{split}_dataloader.{key}={value}' for split in ('train', 'val')
+               for key, value in loader.items()]
+    options += [f'{split}_dataloader.dataset.{key}={value}' for split in ('train', 'val')
+                for key, value in (('data_root', coco), ('ann_file', 'test_coco.json'),
+                                   ('data_prefix.img', ''))]
+    options += [f'val_evaluator.ann_file={coco}/test_coco.json', 'train_cfg.max_epochs=1',
+                'train_cfg.val_interval=1', 'model.student.backbone.init_cfg=None',
+                'default_hooks.checkpoint.interval=1']
+    log = run_wheel_train(mmpose, str(config), str(tmp_path / 'work'), *options)
+    assert 'loss_distill' in log and 'coco/AP' in log
+
+
+def test_mmpretrain_train_script_runs_a_user_classroom(tmp_path, cifar10_tiny):
+    init_default_scope('mmpretrain')
+    import classroomkd_mm  # noqa: F401
+    teacher = MODELS.build(dict(type='ImageClassifier', backbone=dict(type='ResNet_CIFAR', depth=34),
+                                neck=dict(type='GlobalAveragePooling'),
+                                head=dict(type='LinearClsHead', num_classes=10, in_channels=512)))
+    checkpoint = str(tmp_path / 'resnet34.pth')
+    torch.save(dict(state_dict=teacher.state_dict(), meta={}), checkpoint)
+    config = tmp_path / 'my_cifar_classroom.py'
+    config.write_text(f"""
+_base_ = ['mmpretrain::resnet/resnet18_8xb16_cifar10.py']
+custom_imports = dict(imports=['classroomkd_mm'], allow_failed_imports=False)
+model = dict(
+    _delete_=True,
+    type='ClassroomKDDistiller',
+    student={{{{_base_.model}}}},
+    mentors=[dict(name='resnet34', checkpoint='{checkpoint}',
+                  model=dict(type='ImageClassifier',
+                             backbone=dict(type='ResNet_CIFAR', depth=34),
+                             neck=dict(type='GlobalAveragePooling'),
+                             head=dict(type='LinearClsHead', num_classes=10, in_channels=512)))])
+# the bundled CIFAR-10 sample is JPEG folders, not MMPretrain's binary CIFAR10
+train_dataloader = dict(batch_size=50, num_workers=0, persistent_workers=False, dataset=dict(
+    _delete_=True, type='CustomDataset', data_root='{cifar10_tiny}', data_prefix='train',
+    pipeline=[dict(type='LoadImageFromFile'), dict(type='RandomCrop', crop_size=32, padding=4),
+              dict(type='PackInputs')]))
+val_dataloader = dict(batch_size=100, num_workers=0, persistent_workers=False, dataset=dict(
+    _delete_=True, type='CustomDataset', data_root='{cifar10_tiny}', data_prefix='test',
+    pipeline=[dict(type='LoadImageFromFile'), dict(type='PackInputs')]))
+test_dataloader = val_dataloader
+train_cfg = dict(by_epoch=True, max_epochs=1, val_interval=1)
+""")
+    log = run_wheel_train(mmpretrain, str(config), str(tmp_path / 'work'))
+    assert 'loss_distill' in log and 'accuracy/top1' in log

@@ -1,0 +1,211 @@
+"""Per-step time and autograd memory of ClassroomKD against its baselines, on one machine.
+
+    python tools/benchmarks/step_time.py [--device cpu|cuda] [--batch 64] [--reps 15]
+
+The paper's CIFAR classroom (ResNet-20 student; ResNet-110 teacher; ResNet-8,
+ResNet-14, ShuffleNetV2, MobileNetV2 and ShuffleNetV1 peers; 100 classes,
+32x32 inputs). Every variant runs one full training step (forward, backward,
+SGD update) on the same batch; the variants are interleaved and each reports
+its median. "Autograd memory" is the bytes of tensors saved for backward
+during the step. On CUDA, times come from CUDA events and the ClassroomKD
+loss runs under ``torch.cuda.set_sync_debug_mode('error')``, so a host sync
+there fails the run. Prints a Markdown table and the target ratios.
+"""
+import argparse
+import statistics
+import tempfile
+import time
+from contextlib import contextmanager
+
+import torch
+import torch.nn.functional as F
+from mmengine.registry import MODELS, init_default_scope
+
+import classroomkd_mm  # noqa: F401
+
+STUDENT = 'resnet20'
+TEACHER = 'resnet110'
+PEERS = ('resnet8', 'resnet14', 'shufflev2', 'mobilenetv2', 'shufflev1')
+
+
+def classifier(arch):
+    return dict(type='CifarClassifier', arch=arch, num_classes=100)
+
+
+def save_mentor_checkpoints(folder):
+    """Seeded random weights for every mentor, so that every variant loads the same ones."""
+    paths = {}
+    for seed, arch in enumerate((TEACHER,) + PEERS):
+        torch.manual_seed(seed)
+        paths[arch] = f'{folder}/{arch}.pth'
+        torch.save(dict(state_dict=MODELS.build(classifier(arch)).state_dict()), paths[arch])
+    return paths
+
+
+def distiller(checkpoints, mentors, **options):
+    torch.manual_seed(100)  # the same student weights in every variant
+    return MODELS.build(dict(
+        type='ClassroomKDDistiller', student=classifier(STUDENT),
+        mentors=[dict(name=arch, model=classifier(arch), checkpoint=checkpoints[arch])
+                 for arch in mentors], **options))
+
+
+@contextmanager
+def saved_tensor_bytes(counter):
+    def pack(tensor):
+        counter[0] += tensor.numel() * tensor.element_size()
+        return tensor
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        yield
+
+
+class Timer:
+    def __init__(self, device):
+        self.device = device
+
+    def __call__(self, fn):
+        if self.device.type == 'cuda':
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            fn()
+            end.record()
+            torch.cuda.synchronize()
+            return start.elapsed_time(end)
+        begin = time.perf_counter()
+        fn()
+        return (time.perf_counter() - begin) * 1000
+
+
+def authors_style_loss(student, mentors, inputs, labels, base_temperature=12.0):
+    """An eager reference written after the authors' loop: mentors one by one, a host
+    sync (``.item()``) per ranking value, Python-side ranking, and the teacher's KL
+    computed twice (once as plain KD, once inside the classroom sum)."""
+    student_logits = student(inputs, mode='tensor')
+    with torch.no_grad():
+        mentor_logits = [mentor(inputs, mode='tensor') for mentor in mentors]
+    weights = [torch.exp(-F.cross_entropy(z, labels)).item()
+               for z in [student_logits] + mentor_logits]
+    total = sum(weights)
+    ranks = [len(mentors) * round(w / total, 2) for w in weights]
+
+    def kl(z, tau):
+        return F.kl_div(F.log_softmax(student_logits / tau, -1), F.softmax(z / tau, -1),
+                        reduction='batchmean') * tau ** 2
+
+    loss = ranks[0] * F.cross_entropy(student_logits, labels) + kl(mentor_logits[0], 4.0) * 0
+    for rank, z in zip(ranks[1:], mentor_logits):
+        if rank >= ranks[0]:
+            tau = 1 + base_temperature * abs(rank - ranks[0]) / max(rank, ranks[0])
+            loss = loss + rank * kl(z, tau)
+    return loss
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--batch', type=int, default=64)
+    parser.add_argument('--reps', type=int, default=15)
+    parser.add_argument('--warmup', type=int, default=3)
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    init_default_scope('mmpretrain')
+    mentors = (TEACHER,) + PEERS
+    checkpoints = save_mentor_checkpoints(tempfile.mkdtemp())
+    aver = dict(kf=dict(enabled=False), mentoring=dict(enabled=False), rank_weights=False)
+    low_precision = 'bfloat16' if device.type == 'cpu' else 'float16'
+    models = {
+        'KD (teacher)': distiller(checkpoints, (TEACHER,), **aver),
+        'AVER': distiller(checkpoints, mentors, **aver),
+        'ClassroomKD': distiller(checkpoints, mentors),
+        'ClassroomKD, per-sample': distiller(checkpoints, mentors, kf=dict(granularity='sample')),
+        'ClassroomKD, fast path fp32': distiller(checkpoints, mentors, mentor_fast_path=dict()),
+        f'ClassroomKD, fast path {low_precision}': distiller(
+            checkpoints, mentors, mentor_fast_path=dict(dtype=low_precision)),
+    }
+    for model in models.values():
+        model.to(device).train()
+    reference = models['ClassroomKD']
+    torch.manual_seed(100)
+    student = MODELS.build(classifier(STUDENT)).to(device).train()
+
+    inputs = torch.randn(args.batch, 3, 32, 32, device=device)
+    labels = torch.randint(0, 100, (args.batch,), device=device)
+    from mmpretrain.structures import DataSample
+    # on the device already, as MMEngine's data preprocessor leaves them
+    samples = [DataSample().set_gt_label(int(y)).to(device) for y in labels.cpu()]
+    timer = Timer(device)
+    memory = {}
+
+    def training_step(name, model, student):
+        optimizer = torch.optim.SGD(student.parameters(), lr=0.01)
+        strict_syncs = device.type == 'cuda' and name.startswith('ClassroomKD')
+
+        def step():
+            counter = [0]
+            with saved_tensor_bytes(counter):
+                if strict_syncs:
+                    torch.cuda.set_sync_debug_mode('error')
+                losses = model(inputs, samples, mode='loss')
+                if strict_syncs:
+                    torch.cuda.set_sync_debug_mode('default')
+                loss = sum(v for k, v in losses.items() if 'loss' in k)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            memory[name] = counter[0]
+        return step
+
+    student_loss = lambda x, samples, mode: student.loss(x, samples)  # noqa: E731
+    steps = {'student alone': training_step('student alone', student_loss, student)}
+    steps.update({name: training_step(name, model, model.student)
+                  for name, model in models.items()})
+    eager_mentors = list(reference.mentors.values())
+    reference_optimizer = torch.optim.SGD(reference.student.parameters(), lr=0.01)
+
+    def authors_step():
+        counter = [0]
+        with saved_tensor_bytes(counter):
+            loss = authors_style_loss(reference.student, eager_mentors, inputs, labels)
+        loss.backward()
+        reference_optimizer.step()
+        reference_optimizer.zero_grad()
+        memory["authors'-style loop"] = counter[0]
+
+    steps["authors'-style loop"] = authors_step
+    for name, mentor in reference.mentors.items():
+        steps[f'mentor forward: {name}'] = (
+            lambda m=mentor: torch.no_grad()(lambda: m(inputs, mode='tensor'))())
+
+    times = {name: [] for name in steps}
+    for rep in range(args.warmup + args.reps):
+        for name, step in steps.items():  # interleaved
+            elapsed = timer(step)
+            if rep >= args.warmup:
+                times[name].append(elapsed)
+    median = {name: statistics.median(values) for name, values in times.items()}
+
+    print(f'device {device}, batch {args.batch}, {args.reps} reps (median), torch '
+          f'{torch.__version__}, {torch.get_num_threads()} threads\n')
+    print('| variant | step (ms) | autograd memory (MB) |\n|---|---|---|')
+    for name, value in median.items():
+        mb = f'{memory[name] / 2 ** 20:.1f}' if name in memory else '-'
+        print(f'| {name} | {value:.1f} | {mb} |')
+    mentor_sum = sum(v for k, v in median.items() if k.startswith('mentor forward'))
+    floor = median['student alone'] + mentor_sum
+    ratios = [
+        ('ClassroomKD / AVER', median['ClassroomKD'] / median['AVER'], 1.02),
+        ("ClassroomKD fast path fp32 / authors'-style loop",
+         median['ClassroomKD, fast path fp32'] / median["authors'-style loop"], 0.70),
+        ('ClassroomKD / (student step + sum of mentor forwards)',
+         median['ClassroomKD'] / floor, 1.10),
+        ('ClassroomKD autograd memory / student alone',
+         memory['ClassroomKD'] / memory['student alone'], None),
+    ]
+    print('\n| ratio | measured | target |\n|---|---|---|')
+    for name, value, target in ratios:
+        verdict = '' if target is None else (' (met)' if value <= target else ' (missed)')
+        print(f"| {name} | {value:.3f} | {'-' if target is None else f'<= {target}'}{verdict} |")
+
+
+if __name__ == '__main__':
+    main()
