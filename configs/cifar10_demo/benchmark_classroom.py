@@ -1,10 +1,10 @@
 # The benchmark classroom (tools/benchmarks/cifar10_methods.py): a ResNet-8 student; a
-# ResNet-32 teacher; ResNet-20, ResNet-14, MobileNetV2 and ShuffleNetV1 peers, each first
+# ResNet-32 teacher; ResNet-20, ResNet-14, MobileNetV2 and ShuffleNetV2 peers, each first
 # trained alone on the same CIFAR-10 subset. The benchmark switches methods with
 # --cfg-options-style overrides of `model`.
 _base_ = ['./_base_.py']
 data_root = 'data/cifar10_bench'
-epochs = 15
+epochs = 12
 train_dataloader = dict(dataset=dict(data_root=data_root))
 val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
@@ -17,8 +17,8 @@ model = dict(
     mentors=[
         dict(name=arch,
              model=dict(type='CifarClassifier', arch=arch, num_classes=10),
-             checkpoint=f'work_dirs/cifar10_bench/{arch}/epoch_15.pth')
-        for arch in ('resnet32', 'resnet20', 'resnet14', 'mobilenetv2', 'shufflev1')
+             checkpoint=f'work_dirs/cifar10_bench/{arch}/epoch_12.pth')
+        for arch in ('resnet32', 'resnet20', 'resnet14', 'mobilenetv2', 'shufflev2')
     ],
     kf=dict(enabled=True, ranking='softmax', granularity='batch', aggregate='geometric'),
     mentoring=dict(enabled=True, mode='adaptive', base_temperature=12.0),

@@ -4,7 +4,7 @@
 
 1. unpacks a class-balanced training subset and the full 10,000-image test set;
 2. trains the classroom of configs/cifar10_demo/benchmark_classroom.py alone
-   (a ResNet-32 teacher; ResNet-20, ResNet-14, MobileNetV2, ShuffleNetV1 peers);
+   (a ResNet-32 teacher; ResNet-20, ResNet-14, MobileNetV2, ShuffleNetV2 peers);
 3. trains the ResNet-8 student with every method and seed;
 4. writes docs/results.md (mean ± std, paired per-seed differences against AVER
    and NOKD) and docs/cifar10_methods.png.
@@ -29,12 +29,13 @@ WORK = 'work_dirs/cifar10_bench'
 RESULTS = osp.join(WORK, 'results.json')
 CLASSROOM = 'configs/cifar10_demo/benchmark_classroom.py'
 STANDALONE = 'configs/cifar10_demo/standalone.py'
-MENTORS = ('resnet32', 'resnet20', 'resnet14', 'mobilenetv2', 'shufflev1')
+MENTORS = ('resnet32', 'resnet20', 'resnet14', 'mobilenetv2', 'shufflev2')
+EPOCHS = 12
 DATA = {'train_dataloader.dataset.data_root': 'data/cifar10_bench',
         'val_dataloader.dataset.data_root': 'data/cifar10_bench',
         'test_dataloader.dataset.data_root': 'data/cifar10_bench',
-        'param_scheduler.T_max': 15, 'train_cfg.max_epochs': 15,
-        'train_cfg.val_interval': 15, 'default_hooks.checkpoint.interval': 15}
+        'param_scheduler.T_max': EPOCHS, 'train_cfg.max_epochs': EPOCHS,
+        'train_cfg.val_interval': EPOCHS, 'default_hooks.checkpoint.interval': EPOCHS}
 OFF = {'model.kf.enabled': False, 'model.mentoring.enabled': False,
        'model.rank_weights': False}
 # method -> (config, overrides)
@@ -72,7 +73,7 @@ def report(results, seeds, train_images):
              for m in METHODS}
     table = {m: accs for m, accs in table.items() if accs}
     lines = [f'Student ResNet-8 on CIFAR-10: {train_images} training images (class-balanced '
-             'subset), the full 10,000-image test set, 15 epochs, seeds '
+             f'subset), the full 10,000-image test set, {EPOCHS} epochs, seeds '
              f"{', '.join(map(str, seeds))}.", '',
              '| method | top-1 mean ± std (%) | per seed | vs AVER (paired) | vs NOKD (paired) |',
              '|---|---|---|---|---|']
