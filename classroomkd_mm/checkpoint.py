@@ -40,7 +40,7 @@ def local_copy(source: str, mentor: str) -> str:
 
 
 def read_checkpoint(source: str, mentor: str, trusted: bool = False) -> Tuple[dict, dict]:
-    """The state dict and meta of a model-zoo checkpoint (``{'state_dict', 'meta'}``) or a bare state dict."""
+    """State dict and meta of a zoo checkpoint (``{'state_dict', 'meta'}``) or bare state dict."""
     path = local_copy(source, mentor)
     try:
         # MMEngine's data-only types are allow-listed on import (safe_globals.py)

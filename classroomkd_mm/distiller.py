@@ -1,6 +1,6 @@
 """``ClassroomKDDistiller``: a student learning from a frozen classroom of mentors."""
 import copy
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.distributed as dist
@@ -95,6 +95,8 @@ class ClassroomKDDistiller(BaseModel):
         mentor_fast_path: ``None`` (off), or ``dict(fold_bn=True, channels_last=True,
             dtype=None, compile=False)``: see :class:`FastMentor`. ``dtype`` may be
             ``'bfloat16'`` or ``'float16'``.
+        adapter: ``None`` picks the task adapter from the student; or name one,
+            e.g. ``dict(type='PoseAdapter', simcc_axes='arithmetic')``.
         data_preprocessor: used for the student when its own config has none
             (MMEngine's Runner passes a config's top-level ``data_preprocessor``).
     """
@@ -102,7 +104,7 @@ class ClassroomKDDistiller(BaseModel):
     def __init__(self, student: dict, mentors: Sequence[dict], kf: Optional[dict] = None,
                  mentoring: Optional[dict] = None, distill_weight: float = 1.0,
                  rank_weights: bool = True, official_code_parity: bool = False,
-                 mentor_fast_path: Optional[dict] = None,
+                 mentor_fast_path: Optional[dict] = None, adapter: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None):
         mentor_specs = validate_mentor_specs(mentors, student)
         if data_preprocessor is not None:  # a top-level config `data_preprocessor`
@@ -114,7 +116,7 @@ class ClassroomKDDistiller(BaseModel):
         super().__init__(data_preprocessor=student_model.data_preprocessor, init_cfg=init_cfg)
         self.student = student_model
         self.classroom = classroom
-        self.adapter = select_adapter(student_model)
+        self.adapter = select_adapter(student_model, adapter)
         self.mentor_input_sizes: Dict[str, Optional[tuple]] = {}
         self.mentor_fast_path = mentor_fast_path
         frozen = nn.ModuleDict({spec['name']: self._build_mentor(spec) for spec in mentor_specs})

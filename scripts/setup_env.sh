@@ -4,7 +4,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-VENV="$ROOT/.venv"
+VENV="${CLASSROOMKD_VENV:-$ROOT/.venv}"
 PINS="$ROOT/requirements/constraints.txt"
 LOG_DIR="$ROOT/work_dirs/setup_logs"
 WHEEL_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/classroomkd_mm/wheels"

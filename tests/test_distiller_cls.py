@@ -1,6 +1,4 @@
 """ClassroomKDDistiller on MMPretrain classifiers: contract, Eq. 10 end to end, bad input."""
-import math
-import os
 
 import pytest
 import torch
@@ -217,3 +215,46 @@ def test_pickled_callable_is_refused_unread(classroom, tmp_path):
     build(classroom, mentors=[dict(classroom['mentors'][0], checkpoint=str(path),
                                    trust_checkpoint=True)])
     assert marker.exists()
+
+
+def test_under_autocast_mentors_run_bf16_and_the_loss_math_float32(classroom):
+    distiller = build(classroom).train()
+    seen = []
+    distiller.mentors['teacher'].head.fc.register_forward_hook(
+        lambda module, args, output: seen.append(output.dtype))
+    inputs, samples, _ = batch()
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses = distiller(inputs, samples, mode='loss')
+    assert seen == [torch.bfloat16]
+    assert losses['loss_distill'].dtype == torch.float32
+    assert losses['rank/teacher'].dtype == torch.float32
+
+
+def test_non_finite_student_is_reported(classroom):
+    distiller = build(classroom).train()
+    with torch.no_grad():
+        distiller.student.head.fc.bias.fill_(float('inf'))
+    inputs, samples, _ = batch()
+    losses = distiller(inputs, samples, mode='loss')
+    assert losses['nonfinite/student'].item() == 1.0
+    assert losses['nonfinite/mentors'].item() == 0.0
+
+
+def test_all_mentors_below_the_student_leaves_the_task_loss(classroom):
+    distiller = build(classroom).train()
+    inputs, samples, labels = batch()
+    with torch.no_grad():  # a confident, correct student; mentors predict a wrong class
+        distiller.student.head.fc.weight.zero_()
+        distiller.student.head.fc.bias.zero_()
+        for mentor in distiller.mentors.values():
+            mentor.head.fc.weight.zero_()
+            mentor.head.fc.bias.copy_(torch.nn.functional.one_hot(
+                (labels[0] + 1) % 10, 10).float() * 5)
+    samples = [type(samples[0])().set_gt_label(int(labels[0])) for _ in samples]
+    losses = distiller(inputs, samples, mode='loss')
+    assert losses['active/teacher'].item() == 0.0 and losses['active/vgg'].item() == 0.0
+    assert losses['loss_distill'].item() == 0.0
+    task = torch.nn.functional.cross_entropy(torch.zeros(len(samples), 10),
+                                             labels[:1].expand(len(samples)))
+    assert losses['loss'].item() == pytest.approx(losses['rank/student'].item() * task.item(),
+                                                  rel=1e-5)

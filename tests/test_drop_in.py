@@ -1,4 +1,6 @@
-"""Drop-in use: a user's own config + custom_imports, run by the train.py shipped in the wheels."""
+"""Drop-in use: a user's own config + custom_imports, run by the train.py shipped in the wheels,
+then the exported student in the stock inference APIs."""
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -9,9 +11,19 @@ import torch
 from mmengine.registry import MODELS, init_default_scope
 
 from classroomkd_mm.config_files import read_config
-from runner_utils import DATA
+from runner_utils import DATA, REPO
 
 RTMPOSE = 'mmpose::body_2d_keypoint/rtmpose/coco/'
+
+
+def export(tmp_path):
+    """tools/export_student.py on the last checkpoint of the run in tmp_path/work."""
+    exported = str(tmp_path / 'student.pth')
+    result = subprocess.run([sys.executable, 'tools/export_student.py',
+                             str(tmp_path / 'work' / 'epoch_1.pth'), exported],
+                            cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return exported
 
 
 def wheel_train_script(package):
@@ -57,6 +69,14 @@ model = dict(
                 'default_hooks.checkpoint.interval=1']
     log = run_wheel_train(mmpose, str(config), str(tmp_path / 'work'), *options)
     assert 'loss_distill' in log and 'coco/AP' in log
+    # The exported student is a plain MMPose model for the inference API.
+    from mmpose.apis import inference_topdown, init_model
+    exported = export(tmp_path)
+    model = init_model(read_config(RTMPOSE + 'rtmpose-t_8xb256-420e_coco-256x192.py'),
+                       exported, device='cpu')
+    [result] = inference_topdown(model, osp.join(coco, '000000000785.jpg'),
+                                 bboxes=[[280, 44, 218 + 280, 346 + 44]])
+    assert result.pred_instances.keypoints.shape == (1, 17, 2)
 
 
 def test_mmpretrain_train_script_runs_a_user_classroom(tmp_path, cifar10_tiny):
@@ -93,3 +113,24 @@ train_cfg = dict(by_epoch=True, max_epochs=1, val_interval=1)
 """)
     log = run_wheel_train(mmpretrain, str(config), str(tmp_path / 'work'))
     assert 'loss_distill' in log and 'accuracy/top1' in log
+    # The exported student is a plain MMPretrain model for the inferencer and tools/test.py.
+    from mmpretrain.apis import ImageClassificationInferencer
+    exported = export(tmp_path)
+    stock = read_config('mmpretrain::resnet/resnet18_8xb16_cifar10.py')
+    inferencer = ImageClassificationInferencer(model=stock, pretrained=exported, device='cpu')
+    image = osp.join(cifar10_tiny, 'test', 'cat', sorted(os.listdir(
+        osp.join(cifar10_tiny, 'test', 'cat')))[0])
+    [prediction] = inferencer(image)
+    assert 0 <= prediction['pred_label'] < 10
+    stock_on_jpegs = tmp_path / 'stock_resnet18.py'  # the stock config, read from JPEG folders
+    stock_on_jpegs.write_text(f"""
+_base_ = ['mmpretrain::resnet/resnet18_8xb16_cifar10.py']
+test_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(
+    _delete_=True, type='CustomDataset', data_root='{cifar10_tiny}', data_prefix='test',
+    pipeline=[dict(type='LoadImageFromFile'), dict(type='PackInputs')]))
+""")
+    result = subprocess.run([sys.executable, 'tools/test.py', str(stock_on_jpegs), exported,
+                             '--work-dir', str(tmp_path / 'test')],
+                            cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'accuracy/top1' in result.stdout + result.stderr

@@ -124,3 +124,25 @@ def test_mentor_input_size_defaults_to_its_codec(tmp_path):
         samples.append(sample)
     losses = distiller.train()(torch.randn(2, 3, 256, 192), samples, mode='loss')
     assert torch.isfinite(losses['loss_distill'])
+
+
+def test_loss_mode_without_keypoints_is_refused(mpii_student):
+    from mmpose.structures import PoseDataSample
+    distiller = build_classroom(mpii_student,
+                                config=MPII + 'td-hm_litehrnet-30_8xb64-210e_mpii-256x256.py')
+    with pytest.raises(ValueError, match='ground-truth keypoints'):
+        distiller.train()(torch.randn(2, 3, 256, 256), [PoseDataSample(), PoseDataSample()],
+                          mode='loss')
+
+
+def test_adapter_can_be_named_in_the_config(mpii_student):
+    distiller = MODELS.build(dict(
+        type='ClassroomKDDistiller', student=mpii_student,
+        adapter=dict(type='PoseAdapter', simcc_axes='arithmetic'),
+        mentors=[dict(name='m', config=MPII + 'td-hm_litehrnet-30_8xb64-210e_mpii-256x256.py')]))
+    assert distiller.adapter.simcc_axes == 'arithmetic'
+    with pytest.raises(TypeError, match='cannot read'):
+        MODELS.build(dict(type='ClassroomKDDistiller', student=mpii_student,
+                          adapter=dict(type='ClassificationAdapter'),
+                          mentors=[dict(name='m', config=MPII +
+                                        'td-hm_litehrnet-30_8xb64-210e_mpii-256x256.py')]))

@@ -1,5 +1,4 @@
 """tools/*.py as users run them: train a ClassroomKD config, resume, export, user errors."""
-import os
 import os.path as osp
 import subprocess
 import sys
@@ -57,6 +56,7 @@ val_dataloader = dict(batch_size=100, num_workers=0, persistent_workers=False,
 test_dataloader = val_dataloader
 train_cfg = dict(max_epochs=2, val_interval=2)
 default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1, max_keep_ckpts=3))
+visualizer = dict(vis_backends=[dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')])
 """)
     return str(config)
 
@@ -108,3 +108,34 @@ def test_exported_student_runs_with_stock_tools(trained_run, tmp_path, cifar10_t
                       'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False')
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'accuracy/top1' in result.stdout + result.stderr
+
+
+def test_telemetry_reaches_tensorboard(trained_run):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    _, work_dir, _ = trained_run
+    [events] = glob.glob(osp.join(work_dir, '*', 'vis_data', 'events.out.tfevents.*'))
+    tags = set(EventAccumulator(events).Reload().Tags()['scalars'])
+    names = ('resnet20', 'resnet14', 'mobilenetv2')
+    assert {f'{kind}/{name}' for kind in ('rank', 'temp', 'active', 'active_rate')
+            for name in names} | {'rank/student', 'loss_distill'} <= tags
+
+
+def test_plot_classroom_draws_the_figures(trained_run, tmp_path):
+    _, work_dir, _ = trained_run
+    result = run_tool('tools/plot_classroom.py', work_dir, '--out', str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    for name in ('classroom_ranks.png', 'classroom_temperatures.png',
+                 'classroom_activation.png'):
+        with open(tmp_path / name, 'rb') as f:
+            assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+    missing = run_tool('tools/plot_classroom.py', str(tmp_path / 'nothing'))
+    assert missing.returncode == 2 and 'is it a work dir' in missing.stderr
+
+
+def test_amp_trains_on_cpu_in_bfloat16(tmp_path, cifar10_tiny):
+    config = write_tiny_classroom(tmp_path, cifar10_tiny)
+    result = run_tool('tools/train.py', config, '--amp', '--work-dir', str(tmp_path / 'amp'),
+                      '--cfg-options', 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1')
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = result.stdout + result.stderr
+    assert "type='CPUAmpOptimWrapper'" in log and 'loss_distill' in log

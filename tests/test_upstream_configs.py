@@ -1,5 +1,4 @@
 """The OpenMMLab stack trains the stock upstream configs through MMEngine's Runner on CPU."""
-import pytest
 from mmengine.runner import Runner
 
 from classroomkd_mm.config_files import read_config

@@ -1,4 +1,7 @@
 """Task adapters: how the distiller reads classifiers and pose estimators."""
+from typing import Optional
+
+from mmengine.registry import MODELS
 from torch import nn
 
 from .base import TaskAdapter, capture_forward
@@ -6,8 +9,14 @@ from .classification import ClassificationAdapter
 from .pose import PoseAdapter
 
 
-def select_adapter(student: nn.Module) -> TaskAdapter:
-    """The adapter that understands ``student``."""
+def select_adapter(student: nn.Module, cfg: Optional[dict] = None) -> TaskAdapter:
+    """The adapter ``cfg`` names (``dict(type='PoseAdapter', ...)``), or the one that
+    understands ``student``."""
+    if cfg is not None:
+        adapter = MODELS.build(dict(cfg, student=student))
+        if not adapter.accepts(student):
+            raise TypeError(f'adapter {cfg["type"]} cannot read a {type(student).__name__}')
+        return adapter
     for adapter in (PoseAdapter, ClassificationAdapter):
         if adapter.accepts(student):
             return adapter(student)

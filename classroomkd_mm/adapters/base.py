@@ -34,6 +34,11 @@ class TaskAdapter:
     def __init__(self, student: nn.Module):
         del student  # adapters that depend on the student's head read it here
 
+    @staticmethod
+    def accepts(model: nn.Module) -> bool:
+        """Whether this adapter can read ``model``."""
+        raise NotImplementedError
+
     def check_mentor(self, student: nn.Module, mentor: nn.Module, name: str,
                      checkpoint_meta: Dict) -> None:
         """Raise a clear error if ``mentor`` cannot teach ``student``."""

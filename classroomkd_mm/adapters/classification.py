@@ -1,7 +1,8 @@
 """Adapter for MMPretrain classifiers (``ImageClassifier``, ``TimmClassifier``)."""
-from typing import Dict, List, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import torch
+from mmengine.registry import MODELS
 from torch import Tensor, nn
 
 from .base import TaskAdapter
@@ -15,6 +16,7 @@ def num_classes(model: nn.Module):
     return None
 
 
+@MODELS.register_module()
 class ClassificationAdapter(TaskAdapter):
     """Logits are the head's class scores; confidence is ``softmax(z)[y]`` (Eqs. 1-3)."""
 

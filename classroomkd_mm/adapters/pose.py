@@ -6,23 +6,29 @@ keypoint weights (zero for invisible keypoints):
 
 * heatmap heads: the heatmap value at the GT location, bilinearly sampled;
 * SimCC heads: the geometric mean of the x-bin and y-bin probabilities at
-  the GT bins, with probabilities ``softmax(β · logits)`` where ``β`` is the
-  head's own ``KLDiscretLoss`` beta (1 when it has none).
+  the GT bins (``simcc_axes='arithmetic'``: their mean), with probabilities
+  ``softmax(β · logits)`` where ``β`` is the head's own ``KLDiscretLoss``
+  beta (1 when it has none).
+
+Configs name it ``adapter=dict(type='PoseAdapter', simcc_axes='geometric')``
+on the distiller; by default the distiller picks it for MMPose students.
 
 The GT location comes from ``gt_instances.transformed_keypoints`` when the
 pipeline packs it (``PackPoseInputs(pack_transformed=True)``), else from the
 peak of the encoded target the head's loss uses.
 """
-from typing import List, Sequence, Tuple, Union
+from typing import List, Tuple, Union
 
 import torch
 import torch.nn.functional as F
+from mmengine.registry import MODELS
 from torch import Tensor, nn
 
 from ..core.resample import resample_last_axes
 from .base import TaskAdapter
 
 PoseOutput = Union[Tensor, Tuple[Tensor, Tensor]]
+SIMCC_AXES = ('geometric', 'arithmetic')
 
 
 def is_simcc(head: nn.Module) -> bool:
@@ -48,10 +54,15 @@ def keypoint_names(model: nn.Module, checkpoint_meta: dict):
     return [names[i] for i in sorted(names)] if names else None
 
 
+@MODELS.register_module()
 class PoseAdapter(TaskAdapter):
     """Reads MMPose ``TopdownPoseEstimator`` models (``HeatmapHead``, ``RTMCCHead``)."""
 
-    def __init__(self, student: nn.Module):
+    def __init__(self, student: nn.Module, simcc_axes: str = 'geometric'):
+        if simcc_axes not in SIMCC_AXES:
+            raise ValueError(f'adapter simcc_axes={simcc_axes!r} is unknown; choose one of '
+                             f'{SIMCC_AXES}')
+        self.simcc_axes = simcc_axes
         self.heatmaps = not is_simcc(student.head)
         self.simcc_beta = float(getattr(getattr(student.head, 'loss_module', None), 'beta', 1.0))
 
@@ -144,8 +155,10 @@ class PoseAdapter(TaskAdapter):
         else:
             x_prob, y_prob = [(axis.detach().float() * self.simcc_beta).softmax(-1)
                               for axis in output]
-            per_keypoint = (sample_linear(x_prob, location[..., :1]) *
-                            sample_linear(y_prob, location[..., 1:])).clamp_min(0).sqrt()
+            x_at_gt = sample_linear(x_prob, location[..., :1])
+            y_at_gt = sample_linear(y_prob, location[..., 1:])
+            per_keypoint = ((x_at_gt * y_at_gt).clamp_min(0).sqrt()
+                            if self.simcc_axes == 'geometric' else (x_at_gt + y_at_gt) / 2)
         weights = self.keypoint_weights(data_samples).to(per_keypoint.device)
         total = weights.sum(-1)
         confidence = (per_keypoint * weights).sum(-1) / total.clamp_min(1e-12)

@@ -6,7 +6,7 @@ keypoint for heatmaps, one per keypoint and axis for SimCC), and D classes,
 pixels or bins, over which the softmax runs. Each group has row weights (N, R),
 for example keypoint visibility.
 """
-from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
+from typing import Callable, List, NamedTuple, Optional, Sequence
 
 import torch
 from torch import Tensor, nn

@@ -1,7 +1,6 @@
 """CIFAR ShuffleNetV2 (Ma et al., "ShuffleNet V2: Practical Guidelines ...", ECCV 2018)."""
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.registry import MODELS
 
 from .resnet import init_cifar_weights
