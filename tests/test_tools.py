@@ -1,4 +1,5 @@
 """tools/*.py as users run them: train a ClassroomKD config, resume, export, user errors."""
+import glob
 import os.path as osp
 import subprocess
 import sys
