@@ -182,9 +182,7 @@ class ClassroomKDDistiller(BaseModel):
                           for output in self.mentor_outputs(inputs, data_samples)]
         outputs = [student_output] + mentor_outputs
         finite = torch.stack([adapter.is_finite(output) for output in outputs])
-        scored = [adapter.confidence(output, data_samples) for output in outputs]
-        confidence = torch.stack([c for c, _ in scored])
-        valid = scored[0][1]
+        confidence, valid = adapter.confidences(outputs, data_samples)
         student_groups = adapter.logit_groups(student_output)
         mentor_groups = self.stacked_mentor_groups(mentor_outputs, finite[1:])
         step = self.classroom(

@@ -59,7 +59,7 @@ def test_heatmap_confidence_weighted_over_visible_keypoints():
     target[0, 2, 1] = target[1, 0, 3] = target[2, 0, 0] = 1.0
     samples = [sample([1.0, 0.5, 0.0], heatmaps=target),  # third keypoint invisible
                sample([0.0, 0.0, 0.0], heatmaps=target)]  # no visible keypoint at all
-    confidence, valid = PoseAdapter(Estimator()).confidence(predicted, samples)
+    [confidence], valid = PoseAdapter(Estimator()).confidences([predicted], samples)
     assert confidence[0].item() == pytest.approx((1.0 * 0.8 + 0.5 * 0.4) / 1.5)
     assert valid.tolist() == [True, False]
 
@@ -68,7 +68,7 @@ def test_heatmap_confidence_reads_transformed_keypoints_bilinearly():
     predicted = torch.arange(16.0).reshape(1, 1, 4, 4) / 16  # value = (4y + x)/16
     # input 8x8 → heatmap 4x4: keypoint (3, 4.5) in the crop lies at (1.5, 2.25) in the heatmap
     samples = [sample([1.0], keypoints=[[3.0, 4.5]])]
-    confidence, _ = PoseAdapter(Estimator()).confidence(predicted, samples)
+    [confidence], _ = PoseAdapter(Estimator()).confidences([predicted], samples)
     assert confidence.item() == pytest.approx(10.5 / 16)
 
 
@@ -81,11 +81,12 @@ def test_simcc_confidence_is_the_geometric_mean_of_both_axes():
     y_labels = [[0.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 0.0]]
     samples = [sample([1.0, 0.0], x_labels=x_labels, y_labels=y_labels)]
     adapter = PoseAdapter(Estimator(simcc=True, beta=1.0))
-    confidence, valid = adapter.confidence((pred_x, pred_y), samples)
+    [confidence], valid = adapter.confidences([(pred_x, pred_y)], samples)
     assert confidence.item() == pytest.approx(math.sqrt(0.5 * 0.25))
     # β scales the logits as the head's KLDiscretLoss does: softmax(2·[ln 3, 0, 0, 0])[0] = 9/12
-    sharper = PoseAdapter(Estimator(simcc=True, beta=2.0)).confidence((pred_x, pred_y), samples)
-    assert sharper[0].item() == pytest.approx(math.sqrt(0.75 * 0.25))
+    [sharper], _ = PoseAdapter(Estimator(simcc=True, beta=2.0)).confidences(
+        [(pred_x, pred_y)], samples)
+    assert sharper.item() == pytest.approx(math.sqrt(0.75 * 0.25))
 
 
 def test_pose_distillation_is_visibility_weighted_kl_per_keypoint():

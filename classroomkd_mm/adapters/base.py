@@ -79,8 +79,8 @@ class TaskAdapter:
         """(N, R) weights of every row of every group."""
         raise NotImplementedError
 
-    def confidence(self, output: Any, data_samples: Sequence) -> Tuple[Tensor, Tensor]:
-        """(N,) probability the model gives the ground truth, and (N,) valid samples."""
+    def confidences(self, outputs: List[Any], data_samples: Sequence) -> Tuple[Tensor, Tensor]:
+        """(C, N) probability each model gives the ground truth, and (N,) valid samples."""
         raise NotImplementedError
 
     def is_finite(self, output: Any) -> Tensor:

@@ -41,15 +41,15 @@ class ClassificationAdapter(TaskAdapter):
     def row_weights(self, data_samples, device) -> List[Tensor]:
         return [torch.ones(len(data_samples), 1, device=device)]
 
-    def confidence(self, output: Tensor, data_samples) -> Tuple[Tensor, Tensor]:
-        probabilities = output.float().softmax(-1)
+    def confidences(self, outputs: List[Tensor], data_samples) -> Tuple[Tensor, Tensor]:
+        probabilities = torch.stack(outputs).float().softmax(-1)  # (C, N, classes)
         if 'gt_score' in data_samples[0]:  # soft labels (mixup, cutmix): expected probability
             target = torch.stack([s.gt_score for s in data_samples]).to(probabilities)
             confidence = (probabilities * target).sum(-1)
         else:
-            labels = torch.cat([s.gt_label for s in data_samples]).to(output.device)
-            confidence = probabilities.gather(1, labels[:, None]).squeeze(1)
-        return confidence, torch.ones_like(confidence, dtype=torch.bool)
+            labels = torch.cat([s.gt_label for s in data_samples]).to(probabilities.device)
+            confidence = probabilities[:, torch.arange(len(labels)), labels]
+        return confidence, torch.ones_like(confidence[0], dtype=torch.bool)
 
     def output_module(self, model: nn.Module) -> nn.Module:
         # ImageClassifier scores come from its head; TimmClassifier's from its timm model.

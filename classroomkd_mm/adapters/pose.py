@@ -148,18 +148,22 @@ class PoseAdapter(TaskAdapter):
                   for key in ('keypoint_x_labels', 'keypoint_y_labels')]
         return torch.stack([label.argmax(-1) for label in labels], -1).float()
 
-    def confidence(self, output: PoseOutput, data_samples) -> Tuple[Tensor, Tensor]:
-        location = self.gt_locations(output, data_samples)
-        if isinstance(output, Tensor):
-            per_keypoint = sample_linear(output.detach(), location).clamp(0, 1)
-        else:
-            x_prob, y_prob = [(axis.detach().float() * self.simcc_beta).softmax(-1)
-                              for axis in output]
-            x_at_gt = sample_linear(x_prob, location[..., :1])
-            y_at_gt = sample_linear(y_prob, location[..., 1:])
-            per_keypoint = ((x_at_gt * y_at_gt).clamp_min(0).sqrt()
-                            if self.simcc_axes == 'geometric' else (x_at_gt + y_at_gt) / 2)
-        weights = self.keypoint_weights(data_samples).to(per_keypoint.device)
+    def confidences(self, outputs: List[PoseOutput], data_samples) -> Tuple[Tensor, Tensor]:
+        """(C, N) confidence of every model at the GT keypoints, read once for all; (N,) valid."""
+        location = self.gt_locations(outputs[0], data_samples)
+        weights = self.keypoint_weights(data_samples).to(location.device)
         total = weights.sum(-1)
-        confidence = (per_keypoint * weights).sum(-1) / total.clamp_min(1e-12)
-        return confidence, total > 0
+        per_keypoint = torch.stack([self.keypoint_confidence(o, location) for o in outputs])
+        return (per_keypoint * weights).sum(-1) / total.clamp_min(1e-12), total > 0
+
+    def keypoint_confidence(self, output: PoseOutput, location: Tensor) -> Tensor:
+        """(N, K) what ``output`` predicts at the GT ``location`` of every keypoint."""
+        if isinstance(output, Tensor):
+            return sample_linear(output.detach(), location).clamp(0, 1)
+        x_prob, y_prob = [(axis.detach().float() * self.simcc_beta).softmax(-1)
+                          for axis in output]
+        x_at_gt = sample_linear(x_prob, location[..., :1])
+        y_at_gt = sample_linear(y_prob, location[..., 1:])
+        if self.simcc_axes == 'geometric':
+            return (x_at_gt * y_at_gt).clamp_min(0).sqrt()
+        return (x_at_gt + y_at_gt) / 2
