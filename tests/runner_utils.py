@@ -62,18 +62,6 @@ def on_coco_tiny(cfg: Config) -> Config:
     return cfg
 
 
-def on_coco_mini(cfg: Config) -> Config:
-    root = osp.join(DATA, 'coco_mini')
-    for name, split in (('train_dataloader', 'train'), ('val_dataloader', 'val'),
-                        ('test_dataloader', 'val')):
-        cfg[name].dataset.update(
-            data_root=root, ann_file=f'annotations/person_keypoints_{split}2017.json',
-            data_prefix=dict(img=f'{split}2017/'), bbox_file=None)
-    for name in ('val_evaluator', 'test_evaluator'):
-        cfg[name].ann_file = osp.join(root, 'annotations/person_keypoints_val2017.json')
-    return cfg
-
-
 def on_mpii_tiny(cfg: Config) -> Config:
     root = osp.join(DATA, 'mpii_tiny')
     for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
