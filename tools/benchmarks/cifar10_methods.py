@@ -109,6 +109,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--train-per-class', type=int, default=200)
+    parser.add_argument('--report-only', action='store_true',
+                        help='write the report from the runs recorded so far, train nothing')
     args = parser.parse_args()
     os.chdir(REPO)
     import classroomkd_mm  # noqa: F401
@@ -119,7 +121,7 @@ def main():
     stages += [(run_name(m, seed), config, dict(resolve(config, o), **{'randomness.seed': seed}))
                for seed in args.seeds for m, (config, o) in METHODS.items()]
     for index, (name, config, overrides) in enumerate(stages, start=1):
-        if name in results:
+        if name in results or args.report_only:
             continue
         print(f'[bench {index}/{len(stages)}, {time.time() - start:.0f} s] {name}', flush=True)
         results[name] = train_and_test(config, osp.join(WORK, name), overrides)

@@ -41,6 +41,7 @@ def train_and_test(config: str, work_dir: str, options: dict) -> float:
     cfg = Config.fromfile(config)
     cfg.merge_from_dict(options)
     cfg.work_dir = work_dir
+    cfg.train_cfg.val_interval = cfg.train_cfg.max_epochs + 1  # evaluated once, by test()
     runner = Runner.from_cfg(cfg)
     runner.train()
     return float(runner.test()['accuracy/top1'])
