@@ -4,12 +4,21 @@ Only what this machine demands is changed: SyncBN → BN, no pretrained URLs,
 tiny batches, one short epoch, no dataloader workers, local sample data.
 """
 import os.path as osp
-from typing import Any
+from typing import Any, Optional
+
+import torch
 
 from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DATA = osp.join(REPO, 'data')
+
+
+def save_zoo_checkpoint(model, path: str, dataset_meta: Optional[dict] = None) -> str:
+    """Write ``model``'s weights as a model-zoo style file, ``{'state_dict', 'meta'}``."""
+    meta = dict(dataset_meta=dataset_meta) if dataset_meta else {}
+    torch.save(dict(state_dict=model.state_dict(), meta=meta), path)
+    return path
 
 
 def walk(obj: Any, fn) -> Any:

@@ -7,6 +7,7 @@ from mmengine.optim import build_optim_wrapper
 from mmpretrain.structures import DataSample
 
 from classroomkd_mm import ClassroomKDDistiller
+from runner_utils import save_zoo_checkpoint
 
 pytestmark = pytest.mark.usefixtures('pretrain_scope')
 
@@ -18,13 +19,11 @@ def classifier(arch, num_classes=10):
     return dict(type='CifarClassifier', arch=arch, num_classes=num_classes)
 
 
-def save_zoo_checkpoint(model_cfg, path, seed):
-    """A model-zoo style file: {'state_dict', 'meta'}, from a seeded random model."""
+def save_seeded_checkpoint(model_cfg, path, seed):
+    """A model-zoo style file from a seeded random model."""
     from mmengine.registry import MODELS
     torch.manual_seed(seed)
-    model = MODELS.build(model_cfg)
-    torch.save(dict(state_dict=model.state_dict(), meta=dict(note='test')), path)
-    return model.state_dict()
+    return save_zoo_checkpoint(MODELS.build(model_cfg), path)
 
 
 @pytest.fixture
@@ -32,7 +31,7 @@ def classroom(tmp_path):
     mentors = []
     for seed, (name, arch) in enumerate((('teacher', 'resnet14'), ('vgg', 'vgg8'))):
         path = str(tmp_path / f'{name}.pth')
-        save_zoo_checkpoint(classifier(arch), path, seed)
+        save_seeded_checkpoint(classifier(arch), path, seed)
         mentors.append(dict(name=name, model=classifier(arch), checkpoint=path))
     return dict(type='ClassroomKDDistiller', student=dict(classifier('resnet8'),
                                                           data_preprocessor=PREPROCESSOR),

@@ -7,11 +7,10 @@ import sys
 
 import mmpose
 import mmpretrain
-import torch
 from mmengine.registry import MODELS, init_default_scope
 
 from classroomkd_mm.config_files import read_config
-from runner_utils import DATA, REPO
+from runner_utils import DATA, REPO, save_zoo_checkpoint
 
 RTMPOSE = 'mmpose::body_2d_keypoint/rtmpose/coco/'
 
@@ -44,8 +43,7 @@ def test_mmpose_train_script_runs_a_user_classroom(tmp_path):
     init_default_scope('mmpose')
     import classroomkd_mm  # noqa: F401
     mentor = MODELS.build(read_config(RTMPOSE + 'rtmpose-s_8xb256-420e_coco-256x192.py').model)
-    checkpoint = str(tmp_path / 'rtmpose-s.pth')
-    torch.save(dict(state_dict=mentor.state_dict(), meta={}), checkpoint)
+    checkpoint = save_zoo_checkpoint(mentor, str(tmp_path / 'rtmpose-s.pth'))
     coco = osp.join(DATA, 'coco_tiny')
     config = tmp_path / 'my_rtmpose_classroom.py'
     config.write_text(f"""
@@ -85,8 +83,7 @@ def test_mmpretrain_train_script_runs_a_user_classroom(tmp_path, cifar10_tiny):
     teacher = MODELS.build(dict(type='ImageClassifier', backbone=dict(type='ResNet_CIFAR', depth=34),
                                 neck=dict(type='GlobalAveragePooling'),
                                 head=dict(type='LinearClsHead', num_classes=10, in_channels=512)))
-    checkpoint = str(tmp_path / 'resnet34.pth')
-    torch.save(dict(state_dict=teacher.state_dict(), meta={}), checkpoint)
+    checkpoint = save_zoo_checkpoint(teacher, str(tmp_path / 'resnet34.pth'))
     config = tmp_path / 'my_cifar_classroom.py'
     config.write_text(f"""
 _base_ = ['mmpretrain::resnet/resnet18_8xb16_cifar10.py']

@@ -9,7 +9,8 @@ from mmengine.registry import MODELS
 from mmengine.runner import Runner
 
 from classroomkd_mm.config_files import read_config
-from runner_utils import on_coco_tiny, on_mpii_tiny, short_cpu_run, walk, no_sync_bn_no_pretrained
+from runner_utils import (no_sync_bn_no_pretrained, on_coco_tiny, on_mpii_tiny,
+                          save_zoo_checkpoint, short_cpu_run, walk)
 
 pytestmark = pytest.mark.usefixtures('pose_scope')
 
@@ -21,18 +22,12 @@ def model_cfg(config_path):
     return walk(read_config(config_path).model, no_sync_bn_no_pretrained)
 
 
-def save_random_checkpoint(model, path, dataset_meta=None):
-    meta = dict(dataset_meta=dataset_meta) if dataset_meta else {}
-    torch.save(dict(state_dict=model.state_dict(), meta=meta), path)
-    return path
-
-
 def with_local_mentors(cfg, tmp_path):
     """Mentors cannot be downloaded here: each gets a seeded random checkpoint file."""
     for index, mentor in enumerate(cfg.model.mentors):
         torch.manual_seed(index)
         model = MODELS.build(model_cfg(mentor.config))
-        mentor.checkpoint = save_random_checkpoint(model, str(tmp_path / f'{mentor.name}.pth'))
+        mentor.checkpoint = save_zoo_checkpoint(model, str(tmp_path / f'{mentor.name}.pth'))
     return cfg
 
 
@@ -86,11 +81,11 @@ def test_keypoint_order_mismatch_is_refused(mpii_student, tmp_path):
     student = MODELS.build(mpii_student)
     names = student.metainfo['keypoint_id2name']
     swapped = {**names, 0: names[5], 5: names[0]}
-    path = save_random_checkpoint(MODELS.build(mentor_cfg), str(tmp_path / 'm.pth'),
+    path = save_zoo_checkpoint(MODELS.build(mentor_cfg), str(tmp_path / 'm.pth'),
                                   dict(keypoint_id2name=swapped))
     with pytest.raises(ValueError, match='orders its keypoints'):
         build_classroom(mpii_student, model=mentor_cfg, checkpoint=path)
-    in_order = save_random_checkpoint(MODELS.build(mentor_cfg), str(tmp_path / 'ok.pth'),
+    in_order = save_zoo_checkpoint(MODELS.build(mentor_cfg), str(tmp_path / 'ok.pth'),
                                       dict(keypoint_id2name=names))
     build_classroom(mpii_student, model=mentor_cfg, checkpoint=in_order)
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 import torch
 
-from runner_utils import REPO
+from runner_utils import REPO, save_zoo_checkpoint
 
 PYTHON = sys.executable
 
@@ -42,8 +42,7 @@ def write_tiny_classroom(tmp_path, cifar10_tiny, seed_checkpoints=True):
     for seed, arch in enumerate(('resnet20', 'resnet14', 'mobilenetv2')):
         torch.manual_seed(seed)
         model = MODELS.build(dict(type='CifarClassifier', arch=arch, num_classes=10))
-        path = str(tmp_path / f'{arch}.pth')
-        torch.save(dict(state_dict=model.state_dict(), meta={}), path)
+        path = save_zoo_checkpoint(model, str(tmp_path / f'{arch}.pth'))
         mentors.append(dict(name=arch, model=dict(type='CifarClassifier', arch=arch,
                                                    num_classes=10), checkpoint=path))
     config = tmp_path / 'classroom.py'
