@@ -5,7 +5,7 @@ import pytest
 import torch
 from mmengine.structures import InstanceData, PixelData
 
-from classroomkd_mm.adapters.pose import PoseAdapter, sample_linear
+from classroomkd_mm.adapters.pose import PoseAdapter, sample_keypoints
 from classroomkd_mm.core import per_sample_distillation
 from classroomkd_mm.core.resample import resample_last_axes
 
@@ -46,9 +46,20 @@ def sample(weights, heatmaps=None, x_labels=None, y_labels=None, keypoints=None,
 def test_bilinear_sample_at_a_fractional_location():
     heatmap = torch.arange(16.0).reshape(1, 1, 4, 4)  # value = 4y + x
     # (x=1.5, y=2.25): 4·2.25 + 1.5 = 10.5 on a plane
-    assert sample_linear(heatmap, torch.tensor([[[1.5, 2.25]]])).item() == pytest.approx(10.5)
+    assert sample_keypoints(heatmap, torch.tensor([[[1.5, 2.25]]])).item() == pytest.approx(10.5)
     line = torch.tensor([[[0.0, 2.0, 4.0]]])
-    assert sample_linear(line, torch.tensor([[[0.5]]])).item() == pytest.approx(1.0)
+    assert sample_keypoints(line, torch.tensor([[[0.5]]])).item() == pytest.approx(1.0)
+
+
+def test_resampling_reads_j_times_the_stride_ratio_and_repeats_the_border():
+    line = torch.tensor([0.0, 2.0, 4.0, 6.0])
+    assert resample_last_axes(line, (2,)).tolist() == pytest.approx([0, 4])  # positions 0, 2
+    # positions 0, 0.5, ..., 3.5; the last one lies past the last cell
+    assert resample_last_axes(line, (8,)).tolist() == pytest.approx([0, 1, 2, 3, 4, 5, 6, 6])
+    plane = torch.arange(16.0).reshape(4, 4)  # value = 4y + x
+    # y at 0, 2; x at 0, 4/3, 8/3
+    expected = [0.0, 4 / 3, 8 / 3, 8.0, 8 + 4 / 3, 8 + 8 / 3]
+    assert resample_last_axes(plane, (2, 3)).flatten().tolist() == pytest.approx(expected)
 
 
 def test_heatmap_confidence_weighted_over_visible_keypoints():

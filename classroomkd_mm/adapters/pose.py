@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from mmengine.registry import MODELS
 from torch import Tensor, nn
 
-from ..core.resample import resample_last_axes
+from ..core.resample import resample_last_axes, sample_bilinear
 from .base import TaskAdapter
 
 PoseOutput = Union[Tensor, Tuple[Tensor, Tensor]]
@@ -35,17 +35,10 @@ def is_simcc(head: nn.Module) -> bool:
     return hasattr(head, 'simcc_split_ratio')
 
 
-def sample_linear(values: Tensor, coords: Tensor) -> Tensor:
-    """Sample ``values`` (N, K, *S) at ``coords`` (N, K, len(S)) ordered (x[, y]), linearly."""
-    spatial = values.shape[2:]
-    image = values.reshape((-1, 1) + (1,) * (2 - len(spatial)) + tuple(spatial)).float()
-    height, width = image.shape[-2:]
-    x = coords[..., 0] / max(width - 1, 1) * 2 - 1
-    y = coords[..., 1] / max(height - 1, 1) * 2 - 1 if len(spatial) == 2 else -torch.ones_like(x)
-    grid = torch.stack([x, y], -1).reshape(-1, 1, 1, 2).float()
-    sampled = F.grid_sample(image, grid, mode='bilinear', padding_mode='border',
-                            align_corners=True)
-    return sampled.reshape(values.shape[:2])
+def sample_keypoints(values: Tensor, location: Tensor) -> Tensor:
+    """Read per-keypoint grids ``values`` (N, K, *S) at ``location`` (N, K, len(S)): (N, K)."""
+    grids = values.reshape((-1,) + tuple(values.shape[2:]))
+    return sample_bilinear(grids, location.reshape(len(grids), 1, -1)).reshape(values.shape[:2])
 
 
 def keypoint_names(model: nn.Module, checkpoint_meta: dict):
@@ -159,11 +152,11 @@ class PoseAdapter(TaskAdapter):
     def keypoint_confidence(self, output: PoseOutput, location: Tensor) -> Tensor:
         """(N, K) what ``output`` predicts at the GT ``location`` of every keypoint."""
         if isinstance(output, Tensor):
-            return sample_linear(output.detach(), location).clamp(0, 1)
+            return sample_keypoints(output.detach(), location).clamp(0, 1)
         x_prob, y_prob = [(axis.detach().float() * self.simcc_beta).softmax(-1)
                           for axis in output]
-        x_at_gt = sample_linear(x_prob, location[..., :1])
-        y_at_gt = sample_linear(y_prob, location[..., 1:])
+        x_at_gt = sample_keypoints(x_prob, location[..., :1])
+        y_at_gt = sample_keypoints(y_prob, location[..., 1:])
         if self.simcc_axes == 'geometric':
             return (x_at_gt * y_at_gt).clamp_min(0).sqrt()
         return (x_at_gt + y_at_gt) / 2

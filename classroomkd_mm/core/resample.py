@@ -1,4 +1,4 @@
-"""Resampling between resolutions that cover the same crop (inputs and pose outputs)."""
+"""Linear sampling on grids that cover the same crop (inputs and pose outputs)."""
 from typing import Sequence
 
 import torch
@@ -6,31 +6,40 @@ import torch.nn.functional as F
 from torch import Tensor
 
 
+def sample_bilinear(grids: Tensor, points: Tensor) -> Tensor:
+    """Read ``grids`` (B, *S), S one or two axes, at ``points`` (B, P, len(S)).
+
+    Points are in index units, ordered (x[, y]); values between cells are
+    interpolated linearly and positions past the edges repeat the border.
+    Returns (B, P).
+    """
+    spatial = tuple(grids.shape[1:])
+    images = grids.reshape((-1, 1) + (1,) * (2 - len(spatial)) + spatial).float()
+    height, width = images.shape[-2:]
+    x = points[..., 0] / max(width - 1, 1) * 2 - 1  # align_corners=True coordinates
+    y = points[..., 1] / max(height - 1, 1) * 2 - 1 if len(spatial) == 2 else -torch.ones_like(x)
+    grid = torch.stack([x, y], -1).unsqueeze(1).float()  # (B, 1, P, 2)
+    sampled = F.grid_sample(images, grid, mode='bilinear', padding_mode='border',
+                            align_corners=True)
+    return sampled.reshape(points.shape[:2])
+
+
 def resample_last_axes(values: Tensor, out_sizes: Sequence[int]) -> Tensor:
     """Resample the last 1 or 2 axes of ``values`` to ``out_sizes``, linearly.
 
     Index ``j`` of the output reads input position ``j · in_len / out_len``:
     both grids span the same region from the same origin, as MMPose's
-    heatmap and SimCC grids do (``x_image = j · stride``). Positions past the
-    last input cell repeat the border.
+    heatmap and SimCC grids do (``x_image = j · stride``).
     """
     out_sizes = tuple(int(s) for s in out_sizes)
     num_axes = len(out_sizes)
     in_sizes = tuple(values.shape[-num_axes:])
     if in_sizes == out_sizes:
         return values
-    lead = values.shape[:-num_axes]
-    # grid_sample works on images: a line is an image one pixel high.
-    image_in = ((1,) * (2 - num_axes)) + in_sizes
-    image_out = ((1,) * (2 - num_axes)) + out_sizes
-    axes = []
-    for in_len, out_len in zip(image_in, image_out):
-        position = torch.arange(out_len, device=values.device, dtype=torch.float32) * (
-            in_len / out_len)
-        axes.append(position / max(in_len - 1, 1) * 2 - 1)  # align_corners=True coordinates
-    grid_y, grid_x = torch.meshgrid(axes[0], axes[1], indexing='ij')
-    flat = values.reshape((-1, 1) + image_in).float()
-    grid = torch.stack([grid_x, grid_y], -1).expand(flat.shape[0], -1, -1, -1)
-    resampled = F.grid_sample(flat, grid, mode='bilinear', padding_mode='border',
-                              align_corners=True)
-    return resampled.reshape(lead + out_sizes).to(values.dtype)
+    positions = [torch.arange(out_len, device=values.device, dtype=torch.float32) * (
+        in_len / out_len) for in_len, out_len in zip(in_sizes, out_sizes)]
+    mesh = torch.meshgrid(*positions, indexing='ij')  # (y, x) or (x,)
+    points = torch.stack(mesh[::-1], -1).reshape(1, -1, num_axes)
+    grids = values.reshape((-1,) + in_sizes)
+    sampled = sample_bilinear(grids, points.expand(grids.shape[0], -1, -1))
+    return sampled.reshape(values.shape[:-num_axes] + out_sizes).to(values.dtype)
