@@ -1,30 +1,80 @@
 """The mentor fast path: frozen mentors in eval mode are constants, so make them cheap.
 
 ``FastMentor`` wraps a loaded, frozen mentor. It can fold BatchNorm into the
-convolutions before it (exact), run in inference mode and ``channels_last``,
+convolutions before it and run activations in place (exact), run in inference mode and ``channels_last``,
 run a reduced-precision copy (bf16 on CPU, fp16/bf16 on GPU) and
 ``torch.compile`` the forward. Outputs always come back as float32 tensors
 that autograd may use.
 """
 import logging
+import operator
 from typing import Optional
 
 import torch
+import torch.nn.functional as F
 from mmengine.logging import print_log
-from torch import nn
+from torch import fx, nn
 from torch.fx.experimental.optimization import fuse
 
 DTYPES = {None: None, 'float32': None, 'bfloat16': torch.bfloat16, 'float16': torch.float16}
+RELUS = (F.relu, torch.relu)
+FRESH_OUTPUT_MODULES = (nn.Conv2d, nn.Linear, nn.BatchNorm2d)
+
+
+def add_into(fresh: torch.Tensor, other) -> torch.Tensor:
+    """``fresh + other``, written into ``fresh`` when the sum has its shape and dtype."""
+    if isinstance(other, torch.Tensor) and fresh.shape == torch.broadcast_shapes(
+            fresh.shape, other.shape) and fresh.dtype == torch.result_type(fresh, other):
+        return fresh.add_(other)
+    return fresh + other
+
+
+def writes_a_new_tensor(node: fx.Node, module: fx.GraphModule) -> bool:
+    """Whether ``node`` makes a tensor of its own (not a view, an input or a weight)."""
+    if node.op == 'call_module':
+        return isinstance(module.get_submodule(node.target), FRESH_OUTPUT_MODULES)
+    return node.op == 'call_function' and node.target in (operator.add, torch.add, add_into)
+
+
+def read_only_here(source, module: fx.GraphModule) -> bool:
+    """Whether ``source`` is a new tensor with one reader."""
+    return isinstance(source, fx.Node) and len(source.users) == 1 and writes_a_new_tensor(
+        source, module)
+
+
+def in_place_activations(module: fx.GraphModule) -> fx.GraphModule:
+    """Apply ReLU and residual additions in place where they are the only reader of a new
+    tensor (a convolution's or a sum's output).
+
+    Exact: the values are the same; the forward only skips allocating (and on
+    the CPU, page-faulting) a fresh tensor per activation.
+    """
+    for node in module.graph.nodes:
+        is_relu = (node.op == 'call_function' and node.target in RELUS) or (
+            node.op == 'call_module' and isinstance(module.get_submodule(node.target), nn.ReLU))
+        is_add = node.op == 'call_function' and node.target in (operator.add, torch.add) and \
+            len(node.args) == 2 and not node.kwargs
+        if is_relu and node.args and read_only_here(node.args[0], module):
+            node.op, node.target, node.args, node.kwargs = (
+                'call_function', torch.relu_, (node.args[0],), {})
+        elif is_add:
+            for fresh, other in (node.args, node.args[::-1]):
+                if read_only_here(fresh, module):
+                    node.target, node.args = add_into, (fresh, other)
+                    break
+    module.recompile()
+    return module
 
 
 def fold_batchnorm(module: nn.Module) -> nn.Module:
-    """Fold eval-mode BatchNorm into the convolution feeding it, where torch.fx can trace.
+    """Fold eval-mode BatchNorm into the convolution feeding it where torch.fx can trace,
+    and run ReLUs and residual sums in place there (:func:`in_place_activations`).
 
     A module that does not trace is folded child by child. The folding is exact
     up to float rounding: ``BN(conv(x)) = conv'(x)`` with rescaled weights.
     """
     try:
-        return fuse(module.eval())
+        return in_place_activations(fuse(module.eval()))
     except Exception:  # not symbolically traceable: try its children
         for name, child in module.named_children():
             setattr(module, name, fold_batchnorm(child))

@@ -3,7 +3,9 @@ import pytest
 import torch
 from mmengine.registry import MODELS, init_default_scope
 
-from classroomkd_mm.fast_mentor import FastMentor
+from torch import fx, nn
+
+from classroomkd_mm.fast_mentor import FastMentor, add_into, fold_batchnorm
 
 pytestmark = pytest.mark.usefixtures('pretrain_scope')
 
@@ -42,6 +44,51 @@ def test_fp32_fast_path_matches_eager_logits(arch, unfoldable):
     output = fast(inputs)
     assert output.dtype == torch.float32 and not output.requires_grad
     assert (output - eager).abs().max().item() <= 1e-4
+
+
+def in_place_nodes(model):
+    return sum(node.target in (torch.relu_, add_into) for module in model.modules()
+               if isinstance(module, fx.GraphModule) for node in module.graph.nodes)
+
+
+def test_resnet_activations_and_residual_sums_run_in_place():
+    fast = FastMentor(cifar('resnet20'))
+    # 9 basic blocks: two ReLUs and one residual sum each, plus the stem's ReLU
+    assert in_place_nodes(fast) == 9 * 3 + 1
+
+
+class ReadTwice(nn.Module):
+    """A ReLU whose input is read again, and a sum whose operands are both read again."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 2, 1)
+
+    def forward(self, x):
+        y = self.conv(x)
+        z = torch.relu(y) + y
+        return z + torch.relu(z)
+
+
+def test_tensors_read_elsewhere_are_not_overwritten():
+    torch.manual_seed(0)
+    model, inputs = ReadTwice().eval(), torch.randn(1, 2, 3, 3)
+    expected = model(inputs)
+    folded = fold_batchnorm(model)
+    assert in_place_nodes(folded) == 0
+    assert torch.equal(folded(inputs), expected)
+
+
+def test_add_into_writes_into_its_first_operand_only_when_the_sum_fits():
+    fresh = torch.tensor([[1.0, 2.0]])
+    assert add_into(fresh, torch.tensor([10.0, 20.0])) is fresh
+    assert fresh.tolist() == [[11.0, 22.0]]
+    row = torch.tensor([1.0, 2.0])
+    grown = add_into(row, torch.ones(2, 2))  # broadcasting makes it (2, 2)
+    assert grown.tolist() == [[2.0, 3.0], [2.0, 3.0]] and row.tolist() == [1.0, 2.0]
+    half = torch.ones(2, dtype=torch.float16)
+    promoted = add_into(half, torch.ones(2))  # the sum is float32
+    assert promoted.dtype == torch.float32 and half.tolist() == [1.0, 1.0]
 
 
 def test_bfloat16_fast_path_stays_close():

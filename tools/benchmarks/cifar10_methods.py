@@ -6,8 +6,8 @@
 2. trains the classroom of configs/cifar10_demo/benchmark_classroom.py alone
    (a ResNet-32 teacher; ResNet-20, ResNet-14, MobileNetV2, ShuffleNetV2 peers);
 3. trains the ResNet-8 student with every method and seed;
-4. writes docs/results.md (mean ± std, paired per-seed differences against AVER
-   and NOKD) and docs/cifar10_methods.png.
+4. prints the table of docs/results.md (mean ± std, paired per-seed differences
+   against AVER and NOKD) and writes its bar chart, docs/cifar10_methods.png.
 
 Every finished run is recorded in work_dirs/cifar10_bench/results.json and
 skipped on the next call, so an interrupted benchmark resumes.

@@ -1,17 +1,20 @@
 """Per-step time and autograd memory of ClassroomKD against its baselines, on one machine.
 
-    python tools/benchmarks/step_time.py [--device cpu|cuda] [--batch 64] [--reps 15]
+    python tools/benchmarks/step_time.py [--device cpu|cuda] [--batch 64] [--reps 15] [--compile]
 
 The paper's CIFAR classroom (ResNet-20 student; ResNet-110 teacher; ResNet-8,
 ResNet-14, ShuffleNetV2, MobileNetV2 and ShuffleNetV1 peers; 100 classes,
 32x32 inputs). Every variant runs one full training step (forward, backward,
-SGD update) on the same batch; the variants are interleaved and each reports
-its median. "Autograd memory" is the bytes of tensors saved for backward
-during the step. On CUDA, times come from CUDA events and the ClassroomKD
-loss runs under ``torch.cuda.set_sync_debug_mode('error')``, so a host sync
-there fails the run. Prints a Markdown table and the target ratios.
+SGD update) on the same batch. The variants are interleaved, in a new order
+every repetition; each reports its median, and each ratio is the median of
+its per-repetition ratios. "Autograd memory" is the bytes of tensors saved
+for backward during the step. On CUDA, times come from CUDA events, the peak
+memory of every step is recorded, and the ClassroomKD loss runs under
+``torch.cuda.set_sync_debug_mode('error')``, so a host sync there fails the
+run. Prints Markdown tables of the variants and of the target ratios.
 """
 import argparse
+import random
 import statistics
 import tempfile
 import time
@@ -106,6 +109,8 @@ def main():
     parser.add_argument('--batch', type=int, default=64)
     parser.add_argument('--reps', type=int, default=15)
     parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument('--compile', action='store_true',
+                        help='also time the fast path with torch.compile (compiles first)')
     args = parser.parse_args()
     device = torch.device(args.device)
     init_default_scope('mmpretrain')
@@ -122,6 +127,9 @@ def main():
         f'ClassroomKD, fast path {low_precision}': distiller(
             checkpoints, mentors, mentor_fast_path=dict(dtype=low_precision)),
     }
+    if args.compile:
+        models['ClassroomKD, fast path fp32 + compile'] = distiller(
+            checkpoints, mentors, mentor_fast_path=dict(compile=True))
     for model in models.values():
         model.to(device).train()
     reference = models['ClassroomKD']
@@ -177,27 +185,44 @@ def main():
             lambda m=mentor: torch.no_grad()(lambda: m(inputs, mode='tensor'))())
 
     times = {name: [] for name in steps}
+    cuda_peak = {}
     for rep in range(args.warmup + args.reps):
-        for name, step in steps.items():  # interleaved
-            elapsed = timer(step)
+        # interleaved, in a new (seeded) order every repetition
+        for name in random.Random(rep).sample(list(steps), len(steps)):
+            if device.type == 'cuda':
+                torch.cuda.reset_peak_memory_stats()
+                resting = torch.cuda.memory_allocated()
+            elapsed = timer(steps[name])
+            if device.type == 'cuda':
+                cuda_peak[name] = torch.cuda.max_memory_allocated() - resting
             if rep >= args.warmup:
                 times[name].append(elapsed)
     median = {name: statistics.median(values) for name, values in times.items()}
 
     print(f'device {device}, batch {args.batch}, {args.reps} reps (median), torch '
           f'{torch.__version__}, {torch.get_num_threads()} threads\n')
-    print('| variant | step (ms) | autograd memory (MB) |\n|---|---|---|')
+    print('| variant | step (ms) | autograd memory (MB) | peak memory above resting (MB) |\n'
+          '|---|---|---|---|')
     for name, value in median.items():
         mb = f'{memory[name] / 2 ** 20:.1f}' if name in memory else '-'
-        print(f'| {name} | {value:.1f} | {mb} |')
-    mentor_sum = sum(v for k, v in median.items() if k.startswith('mentor forward'))
-    floor = median['student alone'] + mentor_sum
+        peak = f'{cuda_peak[name] / 2 ** 20:.1f}' if name in cuda_peak else '- (CUDA only)'
+        print(f'| {name} | {value:.1f} | {mb} | {peak} |')
+
+    times['floor'] = [times['student alone'][rep] + sum(
+        values[rep] for name, values in times.items() if name.startswith('mentor forward'))
+        for rep in range(args.reps)]
+
+    def paired(numerator, denominator):
+        """Median of the per-repetition ratios: the variants of one repetition ran
+        back to back, so slow drifts of the machine cancel."""
+        return statistics.median(a / b for a, b in zip(times[numerator], times[denominator]))
+
     ratios = [
-        ('ClassroomKD / AVER', median['ClassroomKD'] / median['AVER'], 1.02),
+        ('ClassroomKD / AVER', paired('ClassroomKD', 'AVER'), 1.02),
         ("ClassroomKD fast path fp32 / authors'-style loop",
-         median['ClassroomKD, fast path fp32'] / median["authors'-style loop"], 0.70),
+         paired('ClassroomKD, fast path fp32', "authors'-style loop"), 0.70),
         ('ClassroomKD / (student step + sum of mentor forwards)',
-         median['ClassroomKD'] / floor, 1.10),
+         paired('ClassroomKD', 'floor'), 1.10),
         ('ClassroomKD autograd memory / student alone',
          memory['ClassroomKD'] / memory['student alone'], None),
     ]

@@ -1,0 +1,49 @@
+"""The benchmark scripts run as documented and compute what docs/results.md reports."""
+import importlib.util
+import os.path as osp
+import re
+import subprocess
+import sys
+
+from runner_utils import REPO
+
+
+def load_tool(relative_path):
+    spec = importlib.util.spec_from_file_location(osp.basename(relative_path)[:-3],
+                                                  osp.join(REPO, relative_path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_step_time_benchmark_reports_every_variant_and_ratio():
+    result = subprocess.run(
+        [sys.executable, 'tools/benchmarks/step_time.py', '--reps', '2', '--warmup', '0',
+         '--batch', '4'], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = dict(re.findall(r'^\| (.+?) \| ([\d.]+) \|', result.stdout, re.MULTILINE))
+    for variant in ('student alone', 'KD (teacher)', 'AVER', 'ClassroomKD',
+                    'ClassroomKD, per-sample', 'ClassroomKD, fast path fp32',
+                    'ClassroomKD, fast path bfloat16', "authors'-style loop",
+                    'mentor forward: resnet110', 'mentor forward: shufflev1'):
+        assert float(rows[variant]) > 0, variant
+    for ratio in ('ClassroomKD / AVER', "ClassroomKD fast path fp32 / authors'-style loop",
+                  'ClassroomKD / (student step + sum of mentor forwards)'):
+        assert ratio in rows
+    # Six mentors, and what autograd saves is still the student's (plus their logits).
+    assert 1.0 <= float(rows['ClassroomKD autograd memory / student alone']) < 1.05
+
+
+def test_accuracy_report_gives_mean_std_and_paired_differences(tmp_path, monkeypatch):
+    bench = load_tool('tools/benchmarks/cifar10_methods.py')
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'docs').mkdir()
+    results = {'nokd_seed0': 40.0, 'nokd_seed1': 42.0, 'aver_seed0': 41.0, 'aver_seed1': 45.0,
+               'classroomkd_seed0': 43.0, 'classroomkd_seed1': 44.0, 'resnet32': 39.5}
+    lines = bench.report(results, [0, 1], 2000).splitlines()
+    row = next(line for line in lines if line.startswith('| ClassroomKD |'))
+    # mean 43.5, sample std sqrt(0.5) = 0.71; vs AVER +2, -1; vs NOKD +3, +2
+    assert row == ('| ClassroomKD | 43.50 ± 0.71 | 43.00, 44.00 | +2.00, -1.00 (mean +0.50) '
+                   '| +3.00, +2.00 (mean +2.50) |')
+    assert lines[-1] == 'Mentors trained alone (top-1 %): resnet32 39.50.'
+    assert (tmp_path / 'docs' / 'cifar10_methods.png').stat().st_size > 0
