@@ -22,6 +22,7 @@ def test_step_time_benchmark_reports_every_variant_and_ratio():
          '--batch', '4'], cwd=REPO, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     rows = dict(re.findall(r'^\| (.+?) \| ([\d.]+) \|', result.stdout, re.MULTILINE))
+    host_syncs = dict(re.findall(r'^\| (.+?) \|.* \| (\d+) \|$', result.stdout, re.MULTILINE))
     for variant in ('student alone', 'KD (teacher)', 'AVER', 'ClassroomKD',
                     'ClassroomKD, per-sample', 'ClassroomKD, fast path fp32',
                     'ClassroomKD, fast path bfloat16', "authors'-style loop",
@@ -30,6 +31,11 @@ def test_step_time_benchmark_reports_every_variant_and_ratio():
     for ratio in ('ClassroomKD / AVER', "ClassroomKD fast path fp32 / authors'-style loop",
                   'ClassroomKD / (student step + sum of mentor forwards)'):
         assert ratio in rows
+    # The authors'-style loop reads one confidence per model into Python: 1 + 6 mentors.
+    assert host_syncs["authors'-style loop"] == '7'
+    assert all(host_syncs[name] == '0' for name in rows if name.startswith('ClassroomKD,'))
+    assert host_syncs['ClassroomKD'] == '0'
+    assert rows['host syncs in every ClassroomKD variant'] == '0'
     # Six mentors, and what autograd saves is still the student's (plus their logits).
     assert 1.0 <= float(rows['ClassroomKD autograd memory / student alone']) < 1.05
 

@@ -8,16 +8,18 @@ ResNet-14, ShuffleNetV2, MobileNetV2 and ShuffleNetV1 peers; 100 classes,
 SGD update) on the same batch. The variants are interleaved, in a new order
 every repetition; each reports its median, and each ratio is the median of
 its per-repetition ratios. "Autograd memory" is the bytes of tensors saved
-for backward during the step. On CUDA, times come from CUDA events, the peak
-memory of every step is recorded, and the ClassroomKD loss runs under
-``torch.cuda.set_sync_debug_mode('error')``, so a host sync there fails the
-run. Prints Markdown tables of the variants and of the target ratios.
+for backward during the step. On CUDA, times come from CUDA events and the
+peak memory of every step is recorded. Host syncs are counted in one more,
+untimed loss of each variant (see :func:`counting_host_syncs`); the
+ClassroomKD variants must have none. Prints Markdown tables of the variants
+and of the targets.
 """
 import argparse
 import random
 import statistics
 import tempfile
 import time
+import warnings
 from contextlib import contextmanager
 
 import torch
@@ -60,6 +62,41 @@ def saved_tensor_bytes(counter):
         return tensor
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
         yield
+
+
+HOST_READS = ('item', 'tolist', '__bool__', '__float__', '__int__')
+
+
+@contextmanager
+def counting_host_syncs(device, counter):
+    """Count host syncs while the block runs: on CUDA, the warnings of PyTorch's sync
+    debug mode; on the CPU, where nothing waits, the reads of tensor values into Python
+    (``.item()``, ``.tolist()``, ``bool()``...), which are what would sync on a GPU."""
+    if device.type == 'cuda':
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            torch.cuda.set_sync_debug_mode('warn')
+            try:
+                yield
+            finally:
+                torch.cuda.set_sync_debug_mode('default')
+        counter[0] += sum('synchroniz' in str(w.message) for w in caught)
+        return
+    originals = {name: getattr(torch.Tensor, name) for name in HOST_READS}
+
+    def counted(original):
+        def read(*args, **kwargs):
+            counter[0] += 1
+            return original(*args, **kwargs)
+        return read
+
+    for name, original in originals.items():
+        setattr(torch.Tensor, name, counted(original))
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(torch.Tensor, name, original)
 
 
 class Timer:
@@ -144,42 +181,32 @@ def main():
     timer = Timer(device)
     memory = {}
 
-    def training_step(name, model, student):
-        optimizer = torch.optim.SGD(student.parameters(), lr=0.01)
-        strict_syncs = device.type == 'cuda' and name.startswith('ClassroomKD')
+    def total(losses):
+        return sum(value for key, value in losses.items() if 'loss' in key)
+
+    eager_mentors = list(reference.mentors.values())
+    # variant -> (its loss for the batch, the student it trains)
+    variants = {'student alone': (lambda: total(student.loss(inputs, samples)), student)}
+    variants.update({name: (lambda m=model: total(m(inputs, samples, mode='loss')), model.student)
+                     for name, model in models.items()})
+    variants["authors'-style loop"] = (
+        lambda: authors_style_loss(reference.student, eager_mentors, inputs, labels),
+        reference.student)
+
+    def training_step(name, loss_fn, trained):
+        optimizer = torch.optim.SGD(trained.parameters(), lr=0.01)
 
         def step():
             counter = [0]
             with saved_tensor_bytes(counter):
-                if strict_syncs:
-                    torch.cuda.set_sync_debug_mode('error')
-                losses = model(inputs, samples, mode='loss')
-                if strict_syncs:
-                    torch.cuda.set_sync_debug_mode('default')
-                loss = sum(v for k, v in losses.items() if 'loss' in k)
+                loss = loss_fn()
             loss.backward()
             optimizer.step()
             optimizer.zero_grad()
             memory[name] = counter[0]
         return step
 
-    student_loss = lambda x, samples, mode: student.loss(x, samples)  # noqa: E731
-    steps = {'student alone': training_step('student alone', student_loss, student)}
-    steps.update({name: training_step(name, model, model.student)
-                  for name, model in models.items()})
-    eager_mentors = list(reference.mentors.values())
-    reference_optimizer = torch.optim.SGD(reference.student.parameters(), lr=0.01)
-
-    def authors_step():
-        counter = [0]
-        with saved_tensor_bytes(counter):
-            loss = authors_style_loss(reference.student, eager_mentors, inputs, labels)
-        loss.backward()
-        reference_optimizer.step()
-        reference_optimizer.zero_grad()
-        memory["authors'-style loop"] = counter[0]
-
-    steps["authors'-style loop"] = authors_step
+    steps = {name: training_step(name, *variant) for name, variant in variants.items()}
     for name, mentor in reference.mentors.items():
         steps[f'mentor forward: {name}'] = (
             lambda m=mentor: torch.no_grad()(lambda: m(inputs, mode='tensor'))())
@@ -198,15 +225,21 @@ def main():
             if rep >= args.warmup:
                 times[name].append(elapsed)
     median = {name: statistics.median(values) for name, values in times.items()}
+    host_syncs = {}
+    for name, (loss_fn, _) in variants.items():  # once more, untimed, counting
+        counter = [0]
+        with counting_host_syncs(device, counter):
+            loss_fn()
+        host_syncs[name] = counter[0]
 
     print(f'device {device}, batch {args.batch}, {args.reps} reps (median), torch '
           f'{torch.__version__}, {torch.get_num_threads()} threads\n')
-    print('| variant | step (ms) | autograd memory (MB) | peak memory above resting (MB) |\n'
-          '|---|---|---|---|')
+    print('| variant | step (ms) | autograd memory (MB) | peak memory above resting (MB) '
+          '| host syncs in the loss |\n|---|---|---|---|---|')
     for name, value in median.items():
         mb = f'{memory[name] / 2 ** 20:.1f}' if name in memory else '-'
         peak = f'{cuda_peak[name] / 2 ** 20:.1f}' if name in cuda_peak else '- (CUDA only)'
-        print(f'| {name} | {value:.1f} | {mb} | {peak} |')
+        print(f'| {name} | {value:.1f} | {mb} | {peak} | {host_syncs.get(name, "-")} |')
 
     times['floor'] = [times['student alone'][rep] + sum(
         values[rep] for name, values in times.items() if name.startswith('mentor forward'))
@@ -225,11 +258,14 @@ def main():
          paired('ClassroomKD', 'floor'), 1.10),
         ('ClassroomKD autograd memory / student alone',
          memory['ClassroomKD'] / memory['student alone'], None),
+        ('host syncs in every ClassroomKD variant', sum(
+            count for name, count in host_syncs.items() if name.startswith('ClassroomKD')), 0),
     ]
     print('\n| ratio | measured | target |\n|---|---|---|')
     for name, value, target in ratios:
         verdict = '' if target is None else (' (met)' if value <= target else ' (missed)')
-        print(f"| {name} | {value:.3f} | {'-' if target is None else f'<= {target}'}{verdict} |")
+        shown = f'{value:.3f}' if isinstance(value, float) else value
+        print(f"| {name} | {shown} | {'-' if target is None else f'<= {target}'}{verdict} |")
 
 
 if __name__ == '__main__':
