@@ -176,6 +176,7 @@ class ClassroomKDDistiller(BaseModel):
     def loss(self, inputs: Tensor, data_samples) -> Dict[str, Tensor]:
         """The student's own losses times ``r^s``, ``loss_distill``, and telemetry."""
         adapter = self.adapter
+        adapter.check_ground_truth(data_samples)
         # Mentors first: their activations are gone before the student's, which autograd
         # keeps for backward, are allocated (measured: ~12 % faster mentor forwards on CPU).
         raw_mentor_outputs = self.mentor_outputs(inputs, data_samples)

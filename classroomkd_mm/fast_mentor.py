@@ -1,9 +1,9 @@
 """The mentor fast path: frozen mentors in eval mode are constants, so make them cheap.
 
 ``FastMentor`` wraps a loaded, frozen mentor. It can fold BatchNorm into the
-convolutions before it and run activations in place (exact), run in inference mode and ``channels_last``,
-run a reduced-precision copy (bf16 on CPU, fp16/bf16 on GPU) and
-``torch.compile`` the forward. Outputs always come back as float32 tensors
+convolutions before it and run ReLUs and residual sums in place, run in
+inference mode and ``channels_last``, run a reduced-precision copy (bf16 on
+CPU, fp16/bf16 on GPU) and ``torch.compile`` the forward. Outputs always come back as float32 tensors
 that autograd may use.
 """
 import logging
@@ -23,8 +23,9 @@ FRESH_OUTPUT_MODULES = (nn.Conv2d, nn.Linear, nn.BatchNorm2d)
 
 def add_into(fresh: torch.Tensor, other) -> torch.Tensor:
     """``fresh + other``, written into ``fresh`` when the sum has its shape and dtype."""
-    if isinstance(other, torch.Tensor) and fresh.shape == torch.broadcast_shapes(
-            fresh.shape, other.shape) and fresh.dtype == torch.result_type(fresh, other):
+    both_tensors = isinstance(fresh, torch.Tensor) and isinstance(other, torch.Tensor)
+    if both_tensors and fresh.shape == torch.broadcast_shapes(fresh.shape, other.shape) \
+            and fresh.dtype == torch.result_type(fresh, other):
         return fresh.add_(other)
     return fresh + other
 
@@ -33,7 +34,8 @@ def writes_a_new_tensor(node: fx.Node, module: fx.GraphModule) -> bool:
     """Whether ``node`` makes a tensor of its own (not a view, an input or a weight)."""
     if node.op == 'call_module':
         return isinstance(module.get_submodule(node.target), FRESH_OUTPUT_MODULES)
-    return node.op == 'call_function' and node.target in (operator.add, torch.add, add_into)
+    return node.op == 'call_function' and not node.kwargs and node.target in (
+        operator.add, torch.add, add_into)  # kwargs: `out=` or `alpha=`
 
 
 def read_only_here(source, module: fx.GraphModule) -> bool:
@@ -43,11 +45,12 @@ def read_only_here(source, module: fx.GraphModule) -> bool:
 
 
 def in_place_activations(module: fx.GraphModule) -> fx.GraphModule:
-    """Apply ReLU and residual additions in place where they are the only reader of a new
+    """Apply ReLUs and residual additions in place where they are the only reader of a new
     tensor (a convolution's or a sum's output).
 
     Exact: the values are the same; the forward only skips allocating (and on
-    the CPU, page-faulting) a fresh tensor per activation.
+    the CPU, page-faulting) a fresh tensor per operation. Forward hooks on a
+    replaced ``nn.ReLU`` no longer run.
     """
     for node in module.graph.nodes:
         is_relu = (node.op == 'call_function' and node.target in RELUS) or (

@@ -89,6 +89,7 @@ def test_add_into_writes_into_its_first_operand_only_when_the_sum_fits():
     half = torch.ones(2, dtype=torch.float16)
     promoted = add_into(half, torch.ones(2))  # the sum is float32
     assert promoted.dtype == torch.float32 and half.tolist() == [1.0, 1.0]
+    assert add_into(3, torch.ones(1)).tolist() == [4.0]  # shape arithmetic meets a tensor
 
 
 def test_bfloat16_fast_path_stays_close():

@@ -7,21 +7,24 @@ from torch import Tensor
 
 
 def sample_bilinear(grids: Tensor, points: Tensor) -> Tensor:
-    """Read ``grids`` (B, *S), S one or two axes, at ``points`` (B, P, len(S)).
+    """Read ``grids`` (B, *S), S one or two axes, at ``points`` (B, P, len(S)), or at
+    ``points`` (1, P, len(S)) shared by every grid.
 
     Points are in index units, ordered (x[, y]); values between cells are
     interpolated linearly and positions past the edges repeat the border.
     Returns (B, P).
     """
     spatial = tuple(grids.shape[1:])
-    images = grids.reshape((-1, 1) + (1,) * (2 - len(spatial)) + spatial).float()
+    # shared points: the grids are the channels of one image, so the points exist once
+    layout = (1, -1) if len(points) == 1 else (-1, 1)
+    images = grids.reshape(layout + (1,) * (2 - len(spatial)) + spatial).float()
     height, width = images.shape[-2:]
     x = points[..., 0] / max(width - 1, 1) * 2 - 1  # align_corners=True coordinates
     y = points[..., 1] / max(height - 1, 1) * 2 - 1 if len(spatial) == 2 else -torch.ones_like(x)
-    grid = torch.stack([x, y], -1).unsqueeze(1).float()  # (B, 1, P, 2)
+    grid = torch.stack([x, y], -1).unsqueeze(1).float()  # (1 or B, 1, P, 2)
     sampled = F.grid_sample(images, grid, mode='bilinear', padding_mode='border',
                             align_corners=True)
-    return sampled.reshape(points.shape[:2])
+    return sampled.reshape(len(grids), points.shape[1])
 
 
 def resample_last_axes(values: Tensor, out_sizes: Sequence[int]) -> Tensor:
@@ -40,6 +43,5 @@ def resample_last_axes(values: Tensor, out_sizes: Sequence[int]) -> Tensor:
         in_len / out_len) for in_len, out_len in zip(in_sizes, out_sizes)]
     mesh = torch.meshgrid(*positions, indexing='ij')  # (y, x) or (x,)
     points = torch.stack(mesh[::-1], -1).reshape(1, -1, num_axes)
-    grids = values.reshape((-1,) + in_sizes)
-    sampled = sample_bilinear(grids, points.expand(grids.shape[0], -1, -1))
+    sampled = sample_bilinear(values.reshape((-1,) + in_sizes), points)
     return sampled.reshape(values.shape[:-num_axes] + out_sizes).to(values.dtype)

@@ -8,8 +8,8 @@ ResNet-14, ShuffleNetV2, MobileNetV2 and ShuffleNetV1 peers; 100 classes,
 SGD update) on the same batch. The variants are interleaved, in a new order
 every repetition; each reports its median, and each ratio is the median of
 its per-repetition ratios. "Autograd memory" is the bytes of tensors saved
-for backward during the step. On CUDA, times come from CUDA events and the
-peak memory of every step is recorded. Host syncs are counted in one more,
+for backward during the step. On CUDA, times come from CUDA events, and the
+highest peak memory of each variant's steps is reported. Host syncs are counted in one more,
 untimed loss of each variant (see :func:`counting_host_syncs`); the
 ClassroomKD variants must have none. Prints Markdown tables of the variants
 and of the targets.
@@ -70,8 +70,9 @@ HOST_READS = ('item', 'tolist', '__bool__', '__float__', '__int__')
 @contextmanager
 def counting_host_syncs(device, counter):
     """Count host syncs while the block runs: on CUDA, the warnings of PyTorch's sync
-    debug mode; on the CPU, where nothing waits, the reads of tensor values into Python
-    (``.item()``, ``.tolist()``, ``bool()``...), which are what would sync on a GPU."""
+    debug mode. On the CPU, where nothing waits, the reads of tensor values into Python
+    (``.item()``, ``.tolist()``, ``bool()``...): a lower bound, since ops whose output
+    shape depends on values (``nonzero``, boolean masks) also sync a GPU."""
     if device.type == 'cuda':
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always')
@@ -83,6 +84,7 @@ def counting_host_syncs(device, counter):
         counter[0] += sum('synchroniz' in str(w.message) for w in caught)
         return
     originals = {name: getattr(torch.Tensor, name) for name in HOST_READS}
+    own = {name for name in HOST_READS if name in vars(torch.Tensor)}
 
     def counted(original):
         def read(*args, **kwargs):
@@ -96,7 +98,10 @@ def counting_host_syncs(device, counter):
         yield
     finally:
         for name, original in originals.items():
-            setattr(torch.Tensor, name, original)
+            if name in own:
+                setattr(torch.Tensor, name, original)
+            else:  # inherited from the C base class: unshadow it
+                delattr(torch.Tensor, name)
 
 
 class Timer:
@@ -221,7 +226,8 @@ def main():
                 resting = torch.cuda.memory_allocated()
             elapsed = timer(steps[name])
             if device.type == 'cuda':
-                cuda_peak[name] = torch.cuda.max_memory_allocated() - resting
+                cuda_peak[name] = max(cuda_peak.get(name, 0),
+                                      torch.cuda.max_memory_allocated() - resting)
             if rep >= args.warmup:
                 times[name].append(elapsed)
     median = {name: statistics.median(values) for name, values in times.items()}
