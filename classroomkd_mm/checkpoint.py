@@ -14,7 +14,6 @@ import torch
 from torch import nn
 
 
-
 def is_url(source: str) -> bool:
     return urlparse(source).scheme in ('http', 'https')
 

@@ -30,12 +30,24 @@ def add_into(fresh: torch.Tensor, other) -> torch.Tensor:
     return fresh + other
 
 
+def is_sum(node: fx.Node) -> bool:
+    """A plain two-operand sum (no ``out=`` or ``alpha=``), rewritten or not."""
+    return node.op == 'call_function' and node.target in (operator.add, torch.add, add_into) \
+        and len(node.args) == 2 and not node.kwargs
+
+
+def is_relu(node: fx.Node, module: fx.GraphModule) -> bool:
+    """A ReLU (functional or module) applied to a positional input."""
+    applies_relu = (node.op == 'call_function' and node.target in RELUS) or (
+        node.op == 'call_module' and isinstance(module.get_submodule(node.target), nn.ReLU))
+    return applies_relu and bool(node.args)
+
+
 def writes_a_new_tensor(node: fx.Node, module: fx.GraphModule) -> bool:
     """Whether ``node`` makes a tensor of its own (not a view, an input or a weight)."""
     if node.op == 'call_module':
         return isinstance(module.get_submodule(node.target), FRESH_OUTPUT_MODULES)
-    return node.op == 'call_function' and not node.kwargs and node.target in (
-        operator.add, torch.add, add_into)  # kwargs: `out=` or `alpha=`
+    return is_sum(node)
 
 
 def read_only_here(source, module: fx.GraphModule) -> bool:
@@ -53,14 +65,10 @@ def in_place_activations(module: fx.GraphModule) -> fx.GraphModule:
     replaced ``nn.ReLU`` no longer run.
     """
     for node in module.graph.nodes:
-        is_relu = (node.op == 'call_function' and node.target in RELUS) or (
-            node.op == 'call_module' and isinstance(module.get_submodule(node.target), nn.ReLU))
-        is_add = node.op == 'call_function' and node.target in (operator.add, torch.add) and \
-            len(node.args) == 2 and not node.kwargs
-        if is_relu and node.args and read_only_here(node.args[0], module):
+        if is_relu(node, module) and read_only_here(node.args[0], module):
             node.op, node.target, node.args, node.kwargs = (
                 'call_function', torch.relu_, (node.args[0],), {})
-        elif is_add:
+        elif is_sum(node):
             for fresh, other in (node.args, node.args[::-1]):
                 if read_only_here(fresh, module):
                     node.target, node.args = add_into, (fresh, other)

@@ -80,10 +80,10 @@ model = dict(
 def test_mmpretrain_train_script_runs_a_user_classroom(tmp_path, cifar10_tiny):
     init_default_scope('mmpretrain')
     import classroomkd_mm  # noqa: F401
-    teacher = MODELS.build(dict(type='ImageClassifier', backbone=dict(type='ResNet_CIFAR', depth=34),
-                                neck=dict(type='GlobalAveragePooling'),
-                                head=dict(type='LinearClsHead', num_classes=10, in_channels=512)))
-    checkpoint = save_zoo_checkpoint(teacher, str(tmp_path / 'resnet34.pth'))
+    teacher = dict(type='ImageClassifier', backbone=dict(type='ResNet_CIFAR', depth=34),
+                   neck=dict(type='GlobalAveragePooling'),
+                   head=dict(type='LinearClsHead', num_classes=10, in_channels=512))
+    checkpoint = save_zoo_checkpoint(MODELS.build(teacher), str(tmp_path / 'resnet34.pth'))
     config = tmp_path / 'my_cifar_classroom.py'
     config.write_text(f"""
 _base_ = ['mmpretrain::resnet/resnet18_8xb16_cifar10.py']
@@ -92,11 +92,7 @@ model = dict(
     _delete_=True,
     type='ClassroomKDDistiller',
     student={{{{_base_.model}}}},
-    mentors=[dict(name='resnet34', checkpoint='{checkpoint}',
-                  model=dict(type='ImageClassifier',
-                             backbone=dict(type='ResNet_CIFAR', depth=34),
-                             neck=dict(type='GlobalAveragePooling'),
-                             head=dict(type='LinearClsHead', num_classes=10, in_channels=512)))])
+    mentors=[dict(name='resnet34', checkpoint='{checkpoint}', model={teacher!r})])
 # the bundled CIFAR-10 sample is JPEG folders, not MMPretrain's binary CIFAR10
 train_dataloader = dict(batch_size=50, num_workers=0, persistent_workers=False, dataset=dict(
     _delete_=True, type='CustomDataset', data_root='{cifar10_tiny}', data_prefix='train',
