@@ -7,10 +7,8 @@ through their parent chain.
 """
 from . import models  # noqa: F401  (registers the CIFAR model zoo)
 from .core import ClassroomKDLoss, KnowledgeFilter, Mentoring
-from .cpu_amp import CPUAmpOptimWrapper
 from .distiller import ClassroomKDDistiller
-from .log_processor import ClassroomLogProcessor
-from .safe_globals import install_safe_globals
+from .engine import CPUAmpOptimWrapper, ClassroomLogProcessor, install_safe_globals
 
 install_safe_globals()
 

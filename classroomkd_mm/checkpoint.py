@@ -42,7 +42,7 @@ def read_checkpoint(source: str, mentor: str, trusted: bool = False) -> Tuple[di
     """State dict and meta of a zoo checkpoint (``{'state_dict', 'meta'}``) or bare state dict."""
     path = local_copy(source, mentor)
     try:
-        # MMEngine's data-only types are allow-listed on import (safe_globals.py)
+        # MMEngine's data-only types are allow-listed on import (engine/safe_globals.py)
         checkpoint = torch.load(path, map_location='cpu', weights_only=not trusted)
     except pickle.UnpicklingError as error:
         raise RuntimeError(

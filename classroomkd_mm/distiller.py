@@ -11,7 +11,7 @@ from torch import Tensor, nn
 
 from .adapters import select_adapter
 from .checkpoint import load_mentor_weights
-from .config_files import read_config
+from .engine import read_config
 from .core import ClassroomKDLoss, Step
 from .core.resample import resample_last_axes
 from .fast_mentor import FastMentor

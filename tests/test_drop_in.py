@@ -9,7 +9,7 @@ import mmpose
 import mmpretrain
 from mmengine.registry import MODELS, init_default_scope
 
-from classroomkd_mm.config_files import read_config
+from classroomkd_mm.engine import read_config
 from runner_utils import DATA, REPO, save_zoo_checkpoint
 
 RTMPOSE = 'mmpose::body_2d_keypoint/rtmpose/coco/'

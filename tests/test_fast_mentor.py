@@ -141,7 +141,7 @@ def test_unknown_dtype_is_refused():
 
 
 def test_pose_mentor_fast_path_matches_eager(pose_scope):
-    from classroomkd_mm.config_files import read_config
+    from classroomkd_mm.engine import read_config
     init_default_scope('mmpose')
     mentor = randomise_batchnorm(MODELS.build(read_config(
         'mmpose::body_2d_keypoint/rtmpose/coco/rtmpose-s_8xb256-420e_coco-256x192.py').model))

@@ -8,7 +8,7 @@ import torch
 from mmengine.registry import MODELS
 from mmengine.runner import Runner
 
-from classroomkd_mm.config_files import read_config
+from classroomkd_mm.engine import read_config
 from runner_utils import (no_sync_bn_no_pretrained, on_coco_tiny, on_mpii_tiny,
                           save_zoo_checkpoint, short_cpu_run, walk)
 

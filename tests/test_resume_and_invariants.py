@@ -8,7 +8,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-from classroomkd_mm.config_files import read_config
+from classroomkd_mm.engine import read_config
 from runner_utils import on_coco_tiny, short_cpu_run
 from test_pose_classroom import with_local_mentors
 from test_tools import write_tiny_classroom

@@ -1,7 +1,7 @@
 """The OpenMMLab stack trains the stock upstream configs through MMEngine's Runner on CPU."""
 from mmengine.runner import Runner
 
-from classroomkd_mm.config_files import read_config
+from classroomkd_mm.engine import read_config
 from runner_utils import on_cifar10_folder, on_coco_tiny, on_mpii_tiny, short_cpu_run
 
 

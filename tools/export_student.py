@@ -12,7 +12,7 @@ import os.path as osp
 import torch
 
 import classroomkd_mm  # noqa: F401  (allows MMEngine's checkpoint types in weights_only loads)
-from classroomkd_mm.launch import UserError, run_tool
+from classroomkd_mm.engine.launch import UserError, run_tool
 
 PREFIX = 'student.'
 

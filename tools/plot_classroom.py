@@ -19,7 +19,7 @@ import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 
-from classroomkd_mm.launch import UserError, run_tool  # noqa: E402
+from classroomkd_mm.engine.launch import UserError, run_tool  # noqa: E402
 
 FIGURES = (
     ('rank/', 'classroom_ranks.png', 'rank r (Eq. 5)', 'Mentor ranks against the student'),

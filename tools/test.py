@@ -9,8 +9,8 @@ import os.path as osp
 from mmengine.runner import Runner
 
 import classroomkd_mm  # noqa: F401
-from classroomkd_mm.launch import (UserError, load_config, run_tool, set_local_rank_env,
-                                   setup_launcher, work_dir_for)
+from classroomkd_mm.engine.launch import (UserError, load_config, run_tool,
+                                          set_local_rank_env, setup_launcher, work_dir_for)
 
 
 def parse_args():

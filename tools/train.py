@@ -9,8 +9,8 @@ import torch
 from mmengine.runner import Runner
 
 import classroomkd_mm  # noqa: F401  registers the plugin and safe checkpoint loading
-from classroomkd_mm.launch import (load_config, run_tool, set_local_rank_env, setup_launcher,
-                                   work_dir_for)
+from classroomkd_mm.engine.launch import (load_config, run_tool, set_local_rank_env,
+                                          setup_launcher, work_dir_for)
 
 
 def parse_args():
