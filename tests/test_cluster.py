@@ -156,7 +156,7 @@ def test_slurm_train_builds_the_openmmlab_srun_line(tmp_path):
     fake.chmod(0o755)
     log = tmp_path / 'srun.log'
     env = dict(os.environ, PATH=f'{fake.parent}:{os.environ["PATH"]}', SRUN_LOG=str(log),
-               GPUS='16', SRUN_ARGS='--qos=high --time=1-0')
+               PYTHON='python', GPUS='16', SRUN_ARGS='--qos=high --time=1-0')
     result = subprocess.run(
         ['bash', 'tools/slurm_train.sh', 'gpu', 'kd', 'configs/coco/rtmpose-t_classroom_210e.py',
          'work_dirs/x', '--amp'], cwd=REPO, env=env, capture_output=True, text=True)
