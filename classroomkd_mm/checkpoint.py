@@ -11,30 +11,48 @@ from typing import Tuple
 from urllib.parse import urlparse
 
 import torch
+import torch.distributed as dist
 from torch import nn
 
 
 def is_url(source: str) -> bool:
-    return urlparse(source).scheme in ('http', 'https')
+    return urlparse(source).scheme in ('http', 'https', 'file')
+
+
+def hub_cache_path(url: str) -> str:
+    """Where torch hub (and MMEngine's ``Pretrained`` init) cache ``url``."""
+    return osp.join(torch.hub.get_dir(), 'checkpoints', osp.basename(urlparse(url).path))
 
 
 def local_copy(source: str, mentor: str) -> str:
-    """The local file behind ``source``; URLs use torch hub's checkpoint cache."""
+    """The local file behind ``source``; URLs use torch hub's checkpoint cache.
+
+    Under a process group, local rank 0 of each node fetches a missing file while the
+    other ranks wait at a barrier; then every rank reads the cached copy.
+    """
     if not is_url(source):
         if not osp.isfile(source):
             raise FileNotFoundError(
                 f"mentor '{mentor}': checkpoint file {source!r} does not exist")
         return source
-    cached = osp.join(torch.hub.get_dir(), 'checkpoints', osp.basename(urlparse(source).path))
-    if not osp.isfile(cached):
+    cached = hub_cache_path(source)
+    distributed = dist.is_available() and dist.is_initialized()
+    fetches = not distributed or int(os.environ.get('LOCAL_RANK', dist.get_rank())) == 0
+    error = None
+    if fetches and not osp.isfile(cached):
         os.makedirs(osp.dirname(cached), exist_ok=True)
         try:
             torch.hub.download_url_to_file(source, cached, progress=False)
-        except Exception as error:  # no network, HTTP error, DNS failure...
-            raise RuntimeError(
-                f"mentor '{mentor}': could not fetch its weights from {source} ({error}). "
-                f'Download the file and put it at {cached}, or set the mentor\'s '
-                '`checkpoint` to a local path.') from error
+        except Exception as caught:  # no network, HTTP error, DNS failure...
+            error = caught
+    if distributed:
+        dist.barrier()  # every rank reaches it, even when the fetch failed
+    if error is not None or not osp.isfile(cached):
+        reason = f' ({error})' if error is not None else ' (local rank 0 could not fetch it)'
+        raise RuntimeError(
+            f"mentor '{mentor}': could not fetch its weights from {source}{reason}. "
+            f'Download the file and put it at {cached}, or set the mentor\'s '
+            '`checkpoint` to a local path.') from error
     return cached
 
 

@@ -1,5 +1,6 @@
-# ClassroomKD defaults (METHOD.md): softmax ranks on the geometric batch confidence,
-# adaptive temperatures with tau0 = 12, rank-weighted Eq. 10.
+# ClassroomKD defaults (METHOD.md) on the authors' lr schedule (recipe_240e.py): softmax
+# ranks on the geometric batch confidence, adaptive temperatures with tau0 = 12 (the paper's
+# Fig. 3 grid search), rank-weighted Eq. 10 with alpha = 1.
 _base_ = ['./recipe_240e.py', './mentor_zoo.py']
 model = dict(
     type='ClassroomKDDistiller',
