@@ -1,0 +1,218 @@
+"""``FastMentor``: a frozen mentor made cheaper, kept only if it still answers like itself."""
+import copy
+import logging
+from typing import Callable, Optional
+
+import torch
+from mmengine.logging import print_log
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+from torch.overrides import TorchFunctionMode
+
+from .checks import describe, map_tensors, relative_deviation
+from .cuda_graph import CaptureError, CapturedForward
+from .folding import FoldReport, fold_batchnorm
+
+DTYPES = {None: None, 'float32': None, 'bfloat16': torch.bfloat16, 'float16': torch.float16}
+# The probe keeps the fast mentor if max|fast - eager| / max(1, max|eager|) is at most this,
+# by the dtype of the fast mentor's weights. Measured on the shipped mentors (CPU, random
+# weights and BatchNorm statistics, see tests/test_fast_path_mentors.py): fp32 up to 2e-5,
+# bf16 up to 2e-2, fp16 up to 2e-3.
+TOLERANCES = {torch.float64: 1e-4, torch.float32: 1e-4, torch.bfloat16: 5e-2,
+              torch.float16: 1e-2}
+
+
+def tolerance(dtype: torch.dtype, device: torch.device) -> float:
+    """On CUDA, fp32 convolutions and matmuls may run in TF32 (cuDNN's default), which
+    keeps fp16's 10-bit mantissa: they get fp16's tolerance."""
+    tf32 = device.type == 'cuda' and (torch.backends.cudnn.allow_tf32
+                                      or torch.backends.cuda.matmul.allow_tf32)
+    return TOLERANCES[torch.float16 if dtype == torch.float32 and tf32 else dtype]
+
+
+def weights_dtype(module: nn.Module) -> Optional[torch.dtype]:
+    return next((p.dtype for p in module.parameters() if p.is_floating_point()), None)
+
+
+def forward_of(mentor: nn.Module) -> Callable:
+    return lambda inputs: mentor(inputs, None, mode='tensor')
+
+
+class ParameterReads(TorchFunctionMode):
+    """Collects the parameters that torch functions receive while it is active."""
+
+    def __init__(self):
+        super().__init__()
+        self.read = {}
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, nn.Parameter):
+                self.read[id(value)] = value
+        return func(*args, **kwargs)
+
+    def unregistered(self, module: nn.Module) -> int:
+        """How many parameters read are not ``module``'s registered parameters."""
+        return len(self.read.keys() - {id(p) for p in module.parameters()})
+
+
+class FastMentor(nn.Module):
+    """A frozen mentor behind the fast path; answers ``mode='tensor'`` like the mentor.
+
+    Args:
+        mentor: the loaded mentor, frozen, in eval mode.
+        fold_bn: fold BatchNorm into the convolutions feeding it and run ReLUs and
+            residual sums in place, where ``torch.fx`` can trace (:func:`fold_batchnorm`).
+        channels_last: run in the ``channels_last`` memory format.
+        dtype: ``None`` (or ``'float32'``), ``'bfloat16'`` or ``'float16'``: the dtype
+            the fast mentor's weights are cast to. Inputs are cast to the dtype the
+            weights have at each call, so a later ``.to(dtype)`` or ``.half()`` of the
+            model applies to the mentor as to any module.
+        compile: ``torch.compile`` the forward.
+        cuda_graph: capture the forward as a CUDA graph once per input shape and dtype,
+            and replay it (:class:`CapturedForward`: at most 4 shapes are kept, each
+            holding its static input, outputs and a private memory pool). On a CPU
+            batch, or where CUDA refuses to capture, the mentor runs without.
+        name: the mentor's name in the log.
+
+    The probe: the first batch runs through the eager mentor and through the
+    transformed one. The transformed mentor is kept if it runs and its outputs are
+    within :data:`TOLERANCES` of the eager ones (on the batch's device, input size
+    and dtype); otherwise the eager mentor is kept. Either way, one log line names
+    the mentor and says what was done or why not. Autocast is off in here (``dtype``
+    sets the precision), and outputs come back as float32 copies that autograd may save.
+    """
+
+    def __init__(self, mentor: nn.Module, fold_bn: bool = True, channels_last: bool = True,
+                 dtype: Optional[str] = None, compile: bool = False, cuda_graph: bool = False,
+                 name: Optional[str] = None):
+        super().__init__()
+        if dtype not in DTYPES:
+            raise ValueError(f'mentor_fast_path.dtype={dtype!r} is unknown; choose one of '
+                             f'{sorted(k for k in DTYPES if k)}')
+        self.name = name or type(mentor).__name__
+        self.fold_bn, self.dtype, self.compile, self.cuda_graph = (
+            fold_bn, DTYPES[dtype], compile, cuda_graph)
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        self.mentor = mentor.requires_grad_(False).eval()
+        self.run_mentor = forward_of(mentor)
+        self.transformed = False
+        self.graphs: Optional[CapturedForward] = None
+        self.probed = False
+
+    def forward(self, inputs: torch.Tensor, data_samples=None, mode: str = 'tensor'):
+        if mode != 'tensor':
+            raise ValueError(f"a FastMentor answers mode='tensor' only, got {mode!r}")
+        with torch.inference_mode():
+            output = self.run(inputs) if self.probed else self.probe(inputs)
+        # copied outside inference mode: the loss may save these for backward
+        return map_tensors(output, lambda tensor: tensor.to(torch.float32, copy=True))
+
+    def _apply(self, fn, *args, **kwargs):
+        super()._apply(fn, *args, **kwargs)
+        if self.graphs is not None:
+            self.graphs.clear()  # they read the weights where they were
+        return self
+
+    def prepare(self, inputs: torch.Tensor) -> torch.Tensor:
+        inputs = inputs.to(weights_dtype(self.mentor) or inputs.dtype)
+        return inputs.contiguous(memory_format=self.memory_format) if self.transformed \
+            else inputs
+
+    @staticmethod
+    def precision(inputs: torch.Tensor):
+        """Autocast in the weights' dtype where it is reduced, so that tensors the forward
+        makes in float32 (e.g. Swin's attention masks) meet the weights in one dtype."""
+        reduced = inputs.dtype in (torch.float16, torch.bfloat16)
+        return torch.autocast(inputs.device.type, dtype=inputs.dtype if reduced else None,
+                              enabled=reduced, cache_enabled=False)
+
+    def run(self, inputs: torch.Tensor):
+        inputs = self.prepare(inputs)
+        with self.precision(inputs):
+            if self.graphs is not None and inputs.is_cuda:
+                try:
+                    return self.graphs(inputs)
+                except CaptureError as error:
+                    self.graphs = None
+                    self.log(logging.WARNING, 'runs without CUDA graphs from now on: capturing '
+                             f'a {tuple(inputs.shape)} batch failed ({error})')
+            return self.run_mentor(inputs)
+
+    def probe(self, inputs: torch.Tensor):
+        """Run the first batch eager and transformed; keep the transformed mentor if it
+        answers like the eager one. Returns the kept mentor's outputs."""
+        self.probed = True
+        eager, batchnorms = self.mentor, sum(isinstance(m, _BatchNorm)
+                                             for m in self.mentor.modules())
+        reads = ParameterReads()
+        with reads:
+            expected = self.run(inputs)
+        if reads.unregistered(eager):
+            self.log(logging.WARNING, f'runs eager: its forward reads '
+                     f'{reads.unregistered(eager)} weights that are not registered parameters, '
+                     'so neither the fast path nor .to() would reach them')
+            return expected
+        try:
+            report = self.transform()
+            graph_note = self.start_graphs(inputs)
+            output = self.run(inputs)
+            deviation = relative_deviation(output, expected)
+            limit = tolerance(weights_dtype(self.mentor), inputs.device)
+            failure = None if deviation <= limit else (
+                f'its outputs differ from the eager ones by {deviation:.1e} of '
+                f'max(1, max|eager|), above the {limit:.0e} tolerance')
+        except Exception as error:  # the probe's purpose: whatever breaks is named, eager runs
+            failure = f'the fast path raised {describe(error)}'
+        if failure:
+            self.mentor, self.run_mentor, self.transformed, self.graphs = (
+                eager, forward_of(eager), False, None)
+            self.log(logging.WARNING, f'runs eager: {failure}')
+            return expected
+        done = [f'{report.folded} of {batchnorms} BatchNorms folded',
+                f'{report.in_place} ReLUs and sums in place',
+                str(self.memory_format).replace('torch.', ''),
+                str(weights_dtype(self.mentor)).replace('torch.', '')]
+        done += ['compiled'] * self.compile + [graph_note] * bool(graph_note)
+        untraced = '; '.join(f'{path} ({why})' for path, why in report.untraced[:3])
+        more = f' ... ({len(report.untraced)} in all)' if len(report.untraced) > 3 else ''
+        self.log(logging.INFO, f'passes its probe on a {tuple(inputs.shape)} '
+                 f'{inputs.device.type} batch: {", ".join(done)}; max deviation '
+                 f'{deviation:.1e} (tolerance {limit:.0e})'
+                 + (f'; not traced: {untraced}{more}' if untraced else ''))
+        return output
+
+    def transform(self) -> FoldReport:
+        """Make ``self.mentor`` a transformed copy of the eager mentor."""
+        fast, report = copy.deepcopy(self.mentor), FoldReport()
+        if self.fold_bn:
+            for name, child in list(fast.named_children()):
+                if name != 'data_preprocessor':
+                    setattr(fast, name, fold_batchnorm(child, name, report))
+        fast = fast.to(memory_format=self.memory_format)
+        self.mentor = fast.to(self.dtype) if self.dtype else fast
+        self.run_mentor = forward_of(self.mentor)
+        if self.compile:
+            self.run_mentor = torch.compile(self.run_mentor)
+        self.transformed = True
+        return report
+
+    def start_graphs(self, inputs: torch.Tensor) -> str:
+        """Capture the first CUDA graph if asked to; a note for the log."""
+        if not self.cuda_graph:
+            return ''
+        if not inputs.is_cuda:
+            return f'no CUDA graph (the batch is on the {inputs.device.type})'
+        inputs = self.prepare(inputs)
+        graphs = CapturedForward(self.run_mentor, tolerance(inputs.dtype, inputs.device))
+        try:
+            with self.precision(inputs):
+                graphs(inputs)
+        except CaptureError as error:
+            return f'no CUDA graph ({error})'
+        self.graphs = graphs
+        return 'CUDA graph'
+
+    def log(self, level: int, message: str) -> None:
+        print_log(f"mentor fast path: '{self.name}' {message}", logger='current', level=level)
