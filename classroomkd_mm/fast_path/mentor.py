@@ -1,7 +1,7 @@
 """``FastMentor``: a frozen mentor made cheaper, kept only if it still answers like itself."""
 import copy
 import logging
-from typing import Callable, Optional
+from typing import Any, Callable, Optional, Tuple
 
 import torch
 from mmengine.logging import print_log
@@ -36,6 +36,10 @@ def weights_dtype(module: nn.Module) -> Optional[torch.dtype]:
 
 def forward_of(mentor: nn.Module) -> Callable:
     return lambda inputs: mentor(inputs, None, mode='tensor')
+
+
+class Refused(Exception):
+    """Why the probe keeps the eager mentor."""
 
 
 class ParameterReads(TorchFunctionMode):
@@ -104,8 +108,11 @@ class FastMentor(nn.Module):
     def forward(self, inputs: torch.Tensor, data_samples=None, mode: str = 'tensor'):
         if mode != 'tensor':
             raise ValueError(f"a FastMentor answers mode='tensor' only, got {mode!r}")
-        with torch.inference_mode():
-            output = self.run(inputs) if self.probed else self.probe(inputs)
+        if self.probed:
+            with torch.inference_mode():
+                output = self.run(inputs)
+        else:
+            output = self.probe(inputs)
         # copied outside inference mode: the loss may save these for backward
         return map_tensors(output, lambda tensor: tensor.to(torch.float32, copy=True))
 
@@ -144,44 +151,67 @@ class FastMentor(nn.Module):
         """Run the first batch eager and transformed; keep the transformed mentor if it
         answers like the eager one. Returns the kept mentor's outputs."""
         self.probed = True
-        eager, batchnorms = self.mentor, sum(isinstance(m, _BatchNorm)
-                                             for m in self.mentor.modules())
-        reads = ParameterReads()
-        with reads:
-            expected = self.run(inputs)
-        if reads.unregistered(eager):
-            self.log(logging.WARNING, f'runs eager: its forward reads '
-                     f'{reads.unregistered(eager)} weights that are not registered parameters, '
-                     'so neither the fast path nor .to() would reach them')
-            return expected
+        eager = self.mentor
+        expected, stray = self.run_reading(inputs)
         try:
-            report = self.transform()
-            graph_note = self.start_graphs(inputs)
-            output = self.run(inputs)
-            deviation = relative_deviation(output, expected)
-            limit = tolerance(weights_dtype(self.mentor), inputs.device)
-            failure = None if deviation <= limit else (
-                f'its outputs differ from the eager ones by {deviation:.1e} of '
-                f'max(1, max|eager|), above the {limit:.0e} tolerance')
+            if stray:
+                raise Refused(f'its forward reads {stray} weights that are not registered '
+                              'parameters, so neither the fast path nor .to() would reach them')
+            output, summary = self.try_fast_path(inputs, expected)
+        except Refused as refusal:
+            reason = str(refusal)
         except Exception as error:  # the probe's purpose: whatever breaks is named, eager runs
-            failure = f'the fast path raised {describe(error)}'
-        if failure:
-            self.mentor, self.run_mentor, self.transformed, self.graphs = (
-                eager, forward_of(eager), False, None)
-            self.log(logging.WARNING, f'runs eager: {failure}')
-            return expected
+            reason = f'the fast path raised {describe(error)}'
+        else:
+            self.log(logging.INFO, f'passes its probe on a {tuple(inputs.shape)} '
+                     f'{inputs.device.type} batch: {summary}')
+            return output
+        self.mentor, self.run_mentor, self.transformed, self.graphs = (
+            eager, forward_of(eager), False, None)
+        self.log(logging.WARNING, f'runs eager: {reason}')
+        return expected
+
+    def try_fast_path(self, inputs: torch.Tensor, expected) -> Tuple[Any, str]:
+        """Transform the mentor, run it on the probe batch and compare; the outputs and a
+        summary for the log, or :class:`Refused`."""
+        batchnorms = sum(isinstance(module, _BatchNorm) for module in self.mentor.modules())
+        with torch.no_grad():  # not inference mode: the new weights are ordinary tensors
+            report = self.transform()
+        output, stray = self.run_reading(inputs)
+        if stray:
+            raise Refused(f"the transformed mentor's forward reads {stray} weights that are "
+                          'not its registered parameters: it does not run the modules that '
+                          'were transformed')
+        graph_note = self.start_graphs(inputs)
+        if self.compile or self.graphs is not None:
+            with torch.inference_mode():
+                output = self.run(inputs)
+        deviation = relative_deviation(output, expected)
+        limit = tolerance(weights_dtype(self.mentor), inputs.device)
+        if not deviation <= limit:
+            raise Refused(f'its outputs differ from the eager ones by {deviation:.1e} of '
+                          f'max(1, max|eager|), above the {limit:.0e} tolerance')
         done = [f'{report.folded} of {batchnorms} BatchNorms folded',
                 f'{report.in_place} ReLUs and sums in place',
                 str(self.memory_format).replace('torch.', ''),
                 str(weights_dtype(self.mentor)).replace('torch.', '')]
         done += ['compiled'] * self.compile + [graph_note] * bool(graph_note)
-        untraced = '; '.join(f'{path} ({why})' for path, why in report.untraced[:3])
-        more = f' ... ({len(report.untraced)} in all)' if len(report.untraced) > 3 else ''
-        self.log(logging.INFO, f'passes its probe on a {tuple(inputs.shape)} '
-                 f'{inputs.device.type} batch: {", ".join(done)}; max deviation '
-                 f'{deviation:.1e} (tolerance {limit:.0e})'
-                 + (f'; not traced: {untraced}{more}' if untraced else ''))
-        return output
+        summary = f'{", ".join(done)}; max deviation {deviation:.1e} (tolerance {limit:.0e})'
+        if report.untraced:
+            more = f' ... ({len(report.untraced)} in all)' if len(report.untraced) > 3 else ''
+            summary += '; not traced: ' + '; '.join(
+                f'{path} ({why})' for path, why in report.untraced[:3]) + more
+        return output, summary
+
+    def run_reading(self, inputs: torch.Tensor) -> Tuple[Any, int]:
+        """The mentor's plain forward (not compiled, no graph), and how many weights that
+        are not its registered parameters it reads."""
+        reads = ParameterReads()
+        with reads, torch.inference_mode():
+            inputs = self.prepare(inputs)
+            with self.precision(inputs):
+                output = forward_of(self.mentor)(inputs)
+        return output, reads.unregistered(self.mentor)
 
     def transform(self) -> FoldReport:
         """Make ``self.mentor`` a transformed copy of the eager mentor."""
@@ -207,7 +237,7 @@ class FastMentor(nn.Module):
         inputs = self.prepare(inputs)
         graphs = CapturedForward(self.run_mentor, tolerance(inputs.dtype, inputs.device))
         try:
-            with self.precision(inputs):
+            with torch.inference_mode(), self.precision(inputs):
                 graphs(inputs)
         except CaptureError as error:
             return f'no CUDA graph ({error})'
