@@ -11,19 +11,9 @@ from torch import fx, nn
 from classroomkd_mm.fast_path import FastMentor, folding
 from classroomkd_mm.fast_path.folding import FoldReport, add_into, fold_batchnorm
 from fast_path_utils import fast_path_log  # noqa: F401  (a fixture)
+from fast_path_utils import randomise_batchnorm
 
 pytestmark = pytest.mark.usefixtures('pretrain_scope')
-
-
-def randomise_batchnorm(model, seed=0):
-    """Non-trivial running statistics, so that folding them matters."""
-    generator = torch.Generator().manual_seed(seed)
-    for module in model.modules():
-        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
-            module.running_mean.copy_(torch.randn(module.num_features, generator=generator))
-            module.running_var.copy_(torch.rand(module.num_features, generator=generator) + 0.5)
-            module.weight.data.copy_(torch.rand(module.num_features, generator=generator) + 0.5)
-    return model.eval()
 
 
 def cifar(arch):

@@ -12,6 +12,7 @@ from classroomkd_mm.engine import read_config
 from classroomkd_mm.fast_path import TOLERANCES, FastMentor
 from classroomkd_mm.fast_path.checks import relative_deviation, tensors_of
 from fast_path_utils import fast_path_log  # noqa: F401  (a fixture)
+from fast_path_utils import near_initial_batchnorm
 from runner_utils import no_sync_bn_no_pretrained, save_zoo_checkpoint, walk
 
 IMAGENET = 'configs/imagenet/classroom_resnet34_regnety320.py'
@@ -34,21 +35,6 @@ MENTORS = {
     'hrnet-w32_dark': (MPII, 'hrnet-w32_dark', 'mmpose', (64, 64), '292 of 292'),
     'rtmpose-s': (COCO, 'rtmpose-s', 'mmpose', (256, 192), '39 of 39'),
 }
-
-
-def near_initial_batchnorm(model):
-    """BatchNorm statistics and affine terms spread around their initial values, as in a
-    trained network, so that folding them matters (random weights with widely spread
-    statistics amplify any rounding through deep networks)."""
-    generator = torch.Generator().manual_seed(0)
-    for module in model.modules():
-        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
-            n = module.num_features
-            module.running_mean.copy_(torch.randn(n, generator=generator) * 0.1)
-            module.running_var.copy_(torch.rand(n, generator=generator) * 0.5 + 0.75)
-            module.weight.data.copy_(torch.rand(n, generator=generator) * 0.5 + 0.75)
-            module.bias.data.copy_(torch.randn(n, generator=generator) * 0.1)
-    return model.eval()
 
 
 def shipped_mentor_cfg(arch: str, **changes) -> dict:

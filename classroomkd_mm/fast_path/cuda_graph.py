@@ -31,24 +31,24 @@ class CapturedForward:
 
     def __init__(self, fn: Callable, tolerance: float, max_graphs: int = 4):
         self.fn, self.tolerance, self.max_graphs = fn, tolerance, max_graphs
-        self.graphs = OrderedDict()
+        self.captured = OrderedDict()
 
     def __len__(self) -> int:
-        return len(self.graphs)
+        return len(self.captured)
 
     def clear(self) -> None:
         """Drop every graph: they read the weights where they were at capture."""
-        self.graphs.clear()
+        self.captured.clear()
 
     def __call__(self, inputs: torch.Tensor):
         key = (tuple(inputs.shape), inputs.stride(), inputs.dtype, inputs.device)
-        if key in self.graphs:
-            self.graphs.move_to_end(key)
+        if key in self.captured:
+            self.captured.move_to_end(key)
         else:
-            self.graphs[key] = self.capture(inputs)
-            if len(self.graphs) > self.max_graphs:
-                self.graphs.popitem(last=False)
-        graph, static_inputs, static_outputs = self.graphs[key]
+            self.captured[key] = self.capture(inputs)
+            if len(self.captured) > self.max_graphs:
+                self.captured.popitem(last=False)
+        graph, static_inputs, static_outputs = self.captured[key]
         static_inputs.copy_(inputs)
         graph.replay()
         return map_tensors(static_outputs, torch.clone)
