@@ -15,9 +15,9 @@ from .folding import FoldReport, fold_batchnorm
 
 DTYPES = {None: None, 'float32': None, 'bfloat16': torch.bfloat16, 'float16': torch.float16}
 # The probe keeps the fast mentor if max|fast - eager| / max(1, max|eager|) is at most this,
-# by the dtype of the fast mentor's weights. Measured on the shipped mentors (CPU, random
-# weights and BatchNorm statistics, see tests/test_fast_path_mentors.py): fp32 up to 2e-5,
-# bf16 up to 2e-2, fp16 up to 2e-3.
+# by the dtype of the fast mentor's weights. Measured on the mentors of the shipped
+# classrooms (CPU, random weights, BatchNorm statistics spread around their initial values;
+# tests/test_fast_path_mentors.py): fp32 up to 3e-6, bf16 up to 1.4e-2, fp16 up to 1.9e-3.
 TOLERANCES = {torch.float64: 1e-4, torch.float32: 1e-4, torch.bfloat16: 5e-2,
               torch.float16: 1e-2}
 
@@ -80,12 +80,16 @@ class FastMentor(nn.Module):
             batch, or where CUDA refuses to capture, the mentor runs without.
         name: the mentor's name in the log.
 
-    The probe: the first batch runs through the eager mentor and through the
-    transformed one. The transformed mentor is kept if it runs and its outputs are
-    within :data:`TOLERANCES` of the eager ones (on the batch's device, input size
-    and dtype); otherwise the eager mentor is kept. Either way, one log line names
-    the mentor and says what was done or why not. Autocast is off in here (``dtype``
-    sets the precision), and outputs come back as float32 copies that autograd may save.
+    The probe: the first batch runs through the eager mentor and through a
+    transformed copy (both held in memory until then). The copy is kept if it runs,
+    reads no weights outside its registered parameters, and its outputs are within
+    :data:`TOLERANCES` of the eager ones on that batch (its device, input size and
+    dtype); otherwise the eager mentor is kept. Either way one log line names the
+    mentor and says what was done, or why not.
+
+    Autocast follows the weights, whatever the caller's: off for fp32 (and fp64)
+    mentors, on in their dtype for fp16 and bf16 ones. Outputs come back as float32
+    copies that autograd may save.
     """
 
     def __init__(self, mentor: nn.Module, fold_bn: bool = True, channels_last: bool = True,
