@@ -1,13 +1,31 @@
 """``TorchvisionClassifier``: a torchvision ImageNet model as a frozen mentor.
 
 MMPretrain and timm lack some classic architectures (SqueezeNet 1.1, the
-paper's ImageNet peer). This wrapper exposes a torchvision model with
-torchvision's own state-dict keys, so its published weight files load as they
-are. It only answers ``mode='tensor'``: it teaches, it is not trained here.
+paper's ImageNet peer). This wrapper runs a torchvision model registered as
+its ``network`` child, so ``.to()``, dtype casts and the mentor fast path reach
+the modules that run; its state dict keeps torchvision's own keys (no
+``network.`` prefix), so published weight files load as they are. It only
+answers ``mode='tensor'``: it teaches, it is not trained here.
 """
 import torchvision
 from mmengine.model import BaseModel
 from mmengine.registry import MODELS
+
+PREFIX = 'network.'
+
+
+def drop_prefix(module, state_dict, prefix, local_metadata):
+    """State-dict hook: ``network.features.0.weight`` is saved as ``features.0.weight``."""
+    for key in [key for key in state_dict if key.startswith(prefix + PREFIX)]:
+        state_dict[prefix + key[len(prefix + PREFIX):]] = state_dict.pop(key)
+
+
+def add_prefix(module, state_dict, prefix, *args):
+    """Load pre-hook: torchvision's ``features.0.weight`` loads into ``network.``."""
+    for key in [key for key in state_dict if key.startswith(prefix)
+                and not key.startswith(prefix + PREFIX)
+                and not key.startswith(prefix + 'data_preprocessor.')]:
+        state_dict[prefix + PREFIX + key[len(prefix):]] = state_dict.pop(key)
 
 
 @MODELS.register_module()
@@ -20,11 +38,10 @@ class TorchvisionClassifier(BaseModel):
         builder = getattr(torchvision.models, name, None)
         if builder is None:
             raise ValueError(f'torchvision.models has no {name!r}')
-        network = builder(weights=None, num_classes=num_classes)
-        for child_name, child in network.named_children():  # keys stay torchvision's
-            self.add_module(child_name, child)
-        self.__dict__['network'] = network  # runs on the very modules registered above
+        self.network = builder(weights=None, num_classes=num_classes)
         self.num_classes = num_classes
+        self.register_state_dict_post_hook(drop_prefix)
+        self.register_load_state_dict_pre_hook(add_prefix)
 
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
         if mode != 'tensor':
