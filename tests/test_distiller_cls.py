@@ -415,3 +415,14 @@ def test_a_head_loss_that_cannot_be_split_falls_back_with_one_warning(classroom)
     plain = distiller.student.loss(inputs, samples)['loss']
     assert losses['loss'].item() == pytest.approx(plain.item() * losses['rank/student'].item(),
                                                   rel=1e-5)
+
+
+def test_dtkd_configs_use_dtkds_own_cifar_tau():
+    import glob
+    from classroomkd_mm.engine import read_config
+    from runner_utils import REPO
+    configs = sorted(glob.glob(f'{REPO}/configs/cifar100/*_dtkd.py'))
+    assert len(configs) == 11
+    for path in configs:
+        mentoring = read_config(path).model.mentoring
+        assert (mentoring.mode, mentoring.base_temperature) == ('dtkd', 4.0), path
