@@ -426,3 +426,22 @@ def test_dtkd_configs_use_dtkds_own_cifar_tau():
     for path in configs:
         mentoring = read_config(path).model.mentoring
         assert (mentoring.mode, mentoring.base_temperature) == ('dtkd', 4.0), path
+
+
+def test_timm_classifier_task_loss_splits_per_sample():
+    # TimmClassifier keeps its loss module on the classifier itself, not on a head.
+    from mmengine.registry import MODELS
+    from classroomkd_mm.adapters import select_adapter
+    torch.manual_seed(0)
+    student = MODELS.build(dict(type='TimmClassifier', model_name='resnet10t',
+                                num_classes=10)).eval()
+    adapter = select_adapter(student)
+    inputs, samples, _ = batch(n=3)
+    losses, _, calls = adapter.student_loss(student, inputs, samples)
+    weights = torch.tensor([0.2, 1.5, 0.9])
+    weighted = adapter.weigh_per_sample(student, losses, calls, weights,
+                                        torch.ones(3, dtype=torch.bool))
+    alone = torch.stack([student.loss(inputs[i:i + 1], samples[i:i + 1])['loss']
+                         for i in range(3)])
+    assert weighted['loss'].item() == pytest.approx((weights * alone).mean().item(), rel=1e-5)
+    assert adapter.per_sample_failure is None
