@@ -165,8 +165,8 @@ class PoseAdapter(TaskAdapter):
             keypoints = [s.gt_instances.transformed_keypoints for s in data_samples]
             if all(isinstance(k, np.ndarray) for k in keypoints):  # as MMPose's pipeline packs
                 return to_device(np.concatenate(keypoints).astype(np.float32) * scale, device)
-            return torch.cat([torch.as_tensor(k, device=device) for k in keypoints]).float() * \
-                torch.as_tensor(scale, device=device)
+            keypoints = torch.cat([torch.as_tensor(k, device=device) for k in keypoints]).float()
+            return torch.stack([keypoints[..., axis] * float(scale[axis]) for axis in range(2)], -1)
         if isinstance(output, Tensor):
             targets = torch.stack([s.gt_fields.heatmaps for s in data_samples]).to(device)
             peak = targets.flatten(2).argmax(-1)
