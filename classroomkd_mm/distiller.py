@@ -1,5 +1,6 @@
 """``ClassroomKDDistiller``: a student learning from a frozen classroom of mentors."""
 import copy
+import logging
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -9,11 +10,10 @@ from mmengine.model import BaseModel
 from mmengine.registry import MODELS
 from torch import Tensor, nn
 
-from .adapters import select_adapter
+from .adapters import MentorInputs, normalisations, select_adapter
 from .checkpoint import load_mentor_weights
+from .core import ClassroomKDLoss, Step, sample_mean
 from .engine import read_config
-from .core import ClassroomKDLoss, Step
-from .core.resample import resample_last_axes
 from .fast_mentor import FastMentor
 
 MENTOR_KEYS = {'name', 'model', 'config', 'checkpoint', 'input_size', 'trust_checkpoint'}
@@ -32,22 +32,26 @@ def parse_input_size(size, name: str):
 
 
 def mentor_model_cfg(spec: dict) -> dict:
-    """The mentor's model config: ``model``, or the ``model`` of the ``config`` file."""
-    if 'config' in spec:
-        try:
-            return read_config(spec['config']).model
-        except FileNotFoundError as error:
-            raise FileNotFoundError(f"mentor '{spec['name']}': {error}") from None
-    return spec['model']
+    """The mentor's model config: ``model``, or the ``model`` of the ``config`` file, with
+    the file's top-level ``data_preprocessor`` when its model names none (as MMEngine's
+    Runner does; MMPretrain's configs keep it there)."""
+    if 'config' not in spec:
+        return spec['model']
+    try:
+        cfg = read_config(spec['config'])
+    except FileNotFoundError as error:
+        raise FileNotFoundError(f"mentor '{spec['name']}': {error}") from None
+    model = cfg.model
+    if 'data_preprocessor' not in model and cfg.get('data_preprocessor') is not None:
+        model = dict(model, data_preprocessor=cfg.data_preprocessor)
+    return model
 
 
-def validate_mentor_specs(mentors, student: dict) -> List[dict]:
+def validate_mentor_specs(mentors) -> List[dict]:
     """Check the ``mentors`` list and resolve each model config, before anything is built."""
     if not mentors:
         raise ValueError('`mentors` is empty or missing: a classroom needs at least one '
                          "mentor, e.g. mentors=[dict(name='teacher', model=..., checkpoint=...)]")
-    ignored = ('init_cfg', 'data_preprocessor')
-    student_arch = {k: v for k, v in dict(student).items() if k not in ignored}
     specs = []
     for index, spec in enumerate(mentors):
         if not isinstance(spec, dict) or 'name' not in spec or (
@@ -60,12 +64,8 @@ def validate_mentor_specs(mentors, student: dict) -> List[dict]:
                              f'allowed: {sorted(MENTOR_KEYS)}')
         if any(spec['name'] == other['name'] for other in specs):
             raise ValueError(f"mentor name '{spec['name']}' is used twice; names must be unique")
-        model = mentor_model_cfg(spec)
-        if {k: v for k, v in dict(model).items() if k not in ignored} == student_arch:
-            raise ValueError(f"mentor '{spec['name']}': its model is the student's own "
-                             'config; a mentor must be another, pre-trained model')
         parse_input_size(spec.get('input_size'), spec['name'])
-        specs.append(dict(spec, model=model))
+        specs.append(dict(spec, model=mentor_model_cfg(spec)))
     return specs
 
 
@@ -89,7 +89,8 @@ class ClassroomKDDistiller(BaseModel):
             in place of ``model`` to take a stock config's model; ``checkpoint``
             is a local path or URL. Mentors are frozen, stay in eval mode, and live outside
             ``parameters()`` and ``state_dict()``: no optimizer sees them and
-            training checkpoints do not carry them.
+            training checkpoints do not carry them. A mentor may share the
+            student's architecture (a stronger checkpoint, born-again networks).
         kf, mentoring, distill_weight, rank_weights, official_code_parity:
             see :class:`ClassroomKDLoss`.
         mentor_fast_path: ``None`` (off), or ``dict(fold_bn=True, channels_last=True,
@@ -97,6 +98,8 @@ class ClassroomKDDistiller(BaseModel):
             ``'bfloat16'`` or ``'float16'``.
         adapter: ``None`` picks the task adapter from the student; or name one,
             e.g. ``dict(type='PoseAdapter', simcc_axes='arithmetic')``.
+        build_mentors: False builds the student alone, to evaluate it or run
+            inference (``tools/test.py`` sets it); loss mode then refuses to run.
         data_preprocessor: used for the student when its own config has none
             (MMEngine's Runner passes a config's top-level ``data_preprocessor``).
     """
@@ -105,8 +108,9 @@ class ClassroomKDDistiller(BaseModel):
                  mentoring: Optional[dict] = None, distill_weight: float = 1.0,
                  rank_weights: bool = True, official_code_parity: bool = False,
                  mentor_fast_path: Optional[dict] = None, adapter: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None):
-        mentor_specs = validate_mentor_specs(mentors, student)
+                 build_mentors: bool = True, data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
+        mentor_specs = validate_mentor_specs(mentors) if build_mentors else []
         if data_preprocessor is not None:  # a top-level config `data_preprocessor`
             student = dict(student)
             student.setdefault('data_preprocessor', data_preprocessor)
@@ -117,13 +121,18 @@ class ClassroomKDDistiller(BaseModel):
         self.student = student_model
         self.classroom = classroom
         self.adapter = select_adapter(student_model, adapter)
+        self.built_mentors = build_mentors
         self.mentor_input_sizes: Dict[str, Optional[tuple]] = {}
         self.mentor_fast_path = mentor_fast_path
-        frozen = nn.ModuleDict({spec['name']: self._build_mentor(spec) for spec in mentor_specs})
+        inputs = {}
+        frozen = nn.ModuleDict()
+        for spec in mentor_specs:
+            frozen[spec['name']], inputs[spec['name']] = self._build_mentor(spec)
         # Outside nn.Module's registry on purpose: see the class docstring.
         self.__dict__['mentors'] = frozen.eval()
+        self.__dict__['mentor_inputs'] = nn.ModuleDict(inputs)
 
-    def _build_mentor(self, spec: dict) -> nn.Module:
+    def _build_mentor(self, spec: dict):
         name = spec['name']
         mentor = MODELS.build(spec['model'])
         meta = {}
@@ -132,14 +141,19 @@ class ClassroomKDDistiller(BaseModel):
                                        trusted=spec.get('trust_checkpoint', False))
         else:
             print_log(f"mentor '{name}' has no checkpoint: it teaches with untrained weights",
-                      logger='current', level=30)
+                      logger='current', level=logging.WARNING)
         self.adapter.check_mentor(self.student, mentor, name, meta)
-        self.mentor_input_sizes[name] = self.adapter.mentor_input_size(
+        size = self.adapter.mentor_input_size(
             self.student, mentor, parse_input_size(spec.get('input_size'), name))
+        self.mentor_input_sizes[name] = size
+        inputs = MentorInputs(*normalisations(name, 'data_preprocessor' in spec['model'],
+                                              mentor.data_preprocessor,
+                                              self.student.data_preprocessor),
+                              size, self.adapter.input_convention)
         mentor.requires_grad_(False).eval()
         if self.mentor_fast_path is not None:
-            return FastMentor(mentor, **self.mentor_fast_path)
-        return mentor
+            mentor = FastMentor(mentor, **self.mentor_fast_path)
+        return mentor, inputs
 
     def __deepcopy__(self, memo):
         """Copies (EMA hooks make one) share the frozen mentors instead of copying them."""
@@ -153,6 +167,7 @@ class ClassroomKDDistiller(BaseModel):
         """``.to()``, ``.cuda()``, ``.half()``... reach the unregistered mentors too."""
         super()._apply(fn, *args, **kwargs)
         self.mentors._apply(fn, *args, **kwargs)
+        self.mentor_inputs._apply(fn, *args, **kwargs)
         return self
 
     def init_weights(self) -> None:
@@ -166,22 +181,22 @@ class ClassroomKDDistiller(BaseModel):
 
     @torch.no_grad()
     def mentor_outputs(self, inputs: Tensor, data_samples) -> List:
-        outputs = []
-        for name, mentor in self.mentors.items():
-            size = self.mentor_input_sizes[name]
-            mentor_inputs = inputs if size is None else resample_last_axes(inputs, size)
-            outputs.append(self.adapter.mentor_output(mentor, mentor_inputs, data_samples))
-        return outputs
+        return [self.adapter.mentor_output(mentor, self.mentor_inputs[name](inputs), data_samples)
+                for name, mentor in self.mentors.items()]
 
     def loss(self, inputs: Tensor, data_samples) -> Dict[str, Tensor]:
-        """The student's own losses times ``r^s``, ``loss_distill``, and telemetry."""
+        """The student's own losses weighted by ``r^s``, ``loss_distill``, and telemetry."""
+        if not self.built_mentors:
+            raise RuntimeError('this ClassroomKDDistiller was built with build_mentors=False, '
+                               'to evaluate the student alone; training (loss mode) needs its '
+                               'mentors: build it with build_mentors=True')
         adapter = self.adapter
         adapter.check_ground_truth(data_samples)
         # Mentors first: their activations are gone before the student's, which autograd
         # keeps for backward, are allocated (measured: ~12 % faster mentor forwards on CPU).
         raw_mentor_outputs = self.mentor_outputs(inputs, data_samples)
-        student_losses, student_output = adapter.student_loss(self.student, inputs,
-                                                             data_samples)
+        student_losses, student_output, loss_calls = adapter.student_loss(
+            self.student, inputs, data_samples)
         mentor_outputs = [adapter.align(output, student_output) for output in raw_mentor_outputs]
         outputs = [student_output] + mentor_outputs
         finite = torch.stack([adapter.is_finite(output) for output in outputs])
@@ -192,11 +207,21 @@ class ClassroomKDDistiller(BaseModel):
             torch.nan_to_num(confidence), valid, torch.cat([finite.new_ones(1), finite[1:]]),
             student_groups, mentor_groups, adapter.row_weights(data_samples, inputs.device),
             self._sum_reduce())
-        losses = {key: value * step.task_weight if 'loss' in key else value
-                  for key, value in student_losses.items()}
+        losses = self.weigh_task_losses(student_losses, loss_calls, step, valid)
         losses['loss_distill'] = step.loss_distill
         losses.update(self.telemetry(step, finite, valid))
         return losses
+
+    def weigh_task_losses(self, losses: Dict[str, Tensor], loss_calls, step: Step,
+                          valid: Tensor) -> Dict[str, Tensor]:
+        """Eq. 10's ``r^s · L_task``: per sample in sample mode; in batch mode every
+        ``loss`` key times the batch's ``r^s`` (one value, broadcast over the samples)."""
+        if self.classroom.kf.granularity == 'sample':
+            return self.adapter.weigh_per_sample(self.student, losses, loss_calls,
+                                                 step.task_weight, valid)
+        weight = step.task_weight[0]
+        return {key: value * weight if 'loss' in key else value
+                for key, value in losses.items()}
 
     def stacked_mentor_groups(self, outputs: List, finite: Tensor) -> List[Tensor]:
         """Each logit group stacked over mentors, (λ, N, R, D); a non-finite mentor's is zeroed
@@ -213,20 +238,16 @@ class ClassroomKDDistiller(BaseModel):
         return None
 
     def telemetry(self, step: Step, finite: Tensor, valid: Tensor) -> Dict[str, Tensor]:
-        """Log-only values (no ``loss`` in their names, so MMEngine does not sum them)."""
-        ranks = step.ranking.ranks.detach()
-        if ranks.dim() == 2:  # per-sample mode: means over the valid samples
-            weight = valid.float() / valid.float().sum().clamp_min(1.0)
-            ranks = ranks @ weight
-            active = step.ranking.active.float() @ weight
-            temperature = step.temperature @ weight
-        else:
-            active, temperature = step.ranking.active.float(), step.temperature
-        logs = {'rank/student': ranks[0], 'nonfinite/student': (~finite[0]).float(),
-                'valid/fraction': valid.float().mean()}
-        for index, name in enumerate(self.mentors):
-            logs[f'rank/{name}'] = ranks[index + 1]
-            logs[f'active/{name}'] = active[index]
-            logs[f'temp/{name}'] = temperature[index]
-        logs['nonfinite/mentors'] = (~finite[1:]).float().sum()
+        """Log-only values (no ``loss`` in their names, so MMEngine does not sum them):
+        means over the valid samples, in float32 outside autocast."""
+        with torch.autocast(valid.device.type, enabled=False):
+            ranks, active, temperature = (sample_mean(values.float(), valid) for values in (
+                step.ranking.ranks, step.ranking.active, step.temperature))
+            logs = {'rank/student': ranks[0], 'nonfinite/student': (~finite[0]).float(),
+                    'valid/fraction': valid.float().mean()}
+            for index, name in enumerate(self.mentors):
+                logs[f'rank/{name}'] = ranks[index + 1]
+                logs[f'active/{name}'] = active[index]
+                logs[f'temp/{name}'] = temperature[index]
+            logs['nonfinite/mentors'] = (~finite[1:]).float().sum()
         return logs

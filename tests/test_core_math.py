@@ -4,40 +4,50 @@ import math
 import pytest
 import torch
 
-from classroomkd_mm.core import (ClassroomKDLoss, KnowledgeFilter, Mentoring, active_mentors,
-                                 adaptive_temperature, batch_confidence, dtkd_temperatures,
-                                 rank_gap, softmax_rank, temperature_kl, uniform_rank)
+from classroomkd_mm.core import (AUTHORS_CODE, PAPER, ClassroomKDLoss, KnowledgeFilter,
+                                 Mentoring, active_mentors, adaptive_temperature,
+                                 batch_confidence, confidence_share_rank, departures,
+                                 dtkd_temperatures, rank_gap, temperature_kl, uniform_rank)
+from log_capture import logged_messages
 
 LN3 = math.log(3.0)
 # KL(softmax([ln 3, 0]) || softmax([0, 0])) = 0.75 ln 1.5 + 0.25 ln 0.5
 KL_3_TO_1 = 0.75 * math.log(1.5) + 0.25 * math.log(0.5)
 
 
+ALL = torch.tensor([True, True])
+
+
 def test_batch_confidence_geometric_and_arithmetic():  # Eq. 4
     p = torch.tensor([[0.5, 0.2], [0.8, 0.2]])
     valid = torch.tensor([True, True])
-    geometric = batch_confidence(p, valid, 'geometric')
+    geometric, available = batch_confidence(p, valid, ALL, 'geometric')
     assert geometric.tolist() == pytest.approx([math.sqrt(0.1), 0.4])
-    assert batch_confidence(p, valid, 'arithmetic').tolist() == pytest.approx([0.35, 0.5])
-    only_first = batch_confidence(p, torch.tensor([True, False]), 'geometric')
+    assert available.tolist() == [True, True]
+    assert batch_confidence(p, valid, ALL, 'arithmetic')[0].tolist() == pytest.approx([0.35, 0.5])
+    only_first, _ = batch_confidence(p, torch.tensor([True, False]), ALL, 'geometric')
     assert only_first.tolist() == pytest.approx([0.5, 0.8])
 
 
-def test_batch_confidence_sums_across_processes():
+def test_batch_confidence_sums_statistics_and_availability_across_processes():
+    # One all-reduce carries the per-model sums, the sample count and, per model, the number
+    # of processes where it is not available: here the other process lost model 1.
     p = torch.tensor([[0.5], [0.8]])
-    doubled = batch_confidence(p, torch.tensor([True]), 'arithmetic',
-                               sum_reduce=lambda s: s + torch.tensor([0.1, 0.2, 1.0]))
+    doubled, available = batch_confidence(
+        p, torch.tensor([True]), ALL, 'arithmetic',
+        sum_reduce=lambda s: s + torch.tensor([0.1, 0.2, 1.0, 0.0, 1.0]))
     assert doubled.tolist() == pytest.approx([0.3, 0.5])  # (0.5+0.1)/2, (0.8+0.2)/2
+    assert available.tolist() == [True, False]
 
 
-def test_softmax_rank_and_active_mentors():  # Eqs. 5-6
-    ranks = softmax_rank(torch.tensor([0.2, 0.4, 0.1, 0.3]), num_mentors=3)
+def test_confidence_share_rank_and_active_mentors():  # Eqs. 5-6
+    ranks = confidence_share_rank(torch.tensor([0.2, 0.4, 0.1, 0.3]), num_mentors=3)
     assert ranks.tolist() == pytest.approx([0.6, 1.2, 0.3, 0.9])
     assert active_mentors(ranks[1:], ranks[:1]).tolist() == [True, False, True]
 
 
 def test_parity_rounds_shares_and_lets_ties_teach():
-    ranks = softmax_rank(torch.tensor([0.123, 0.456, 0.421]), 2, round_decimals=2)
+    ranks = confidence_share_rank(torch.tensor([0.123, 0.456, 0.421]), 2, round_decimals=2)
     assert ranks.tolist() == pytest.approx([0.24, 0.92, 0.84])
     tied = torch.tensor([0.5, 0.5, 0.7])
     assert active_mentors(tied[1:], tied[:1]).tolist() == [False, True]
@@ -45,8 +55,13 @@ def test_parity_rounds_shares_and_lets_ties_teach():
 
 
 def test_uniform_rank_method_b():  # Eqs. 11-12
-    ranks = uniform_rank(torch.tensor([0.05, 0.6, 0.25, 0.1]), beta=0.1)
+    everyone = torch.ones(4, dtype=torch.bool)
+    ranks = uniform_rank(torch.tensor([0.05, 0.6, 0.25, 0.1]), everyone, beta=0.1)
     assert ranks.tolist() == pytest.approx([0.1, 0.4, 0.3, 0.2])
+    # ties share a position; a model not taking part ranks 0 and occupies none
+    ranks = uniform_rank(torch.tensor([0.5, 0.5, 0.9, 0.1]),
+                         torch.tensor([True, True, False, True]), beta=0.1)
+    assert ranks.tolist() == pytest.approx([0.2, 0.2, 0.0, 0.1])
 
 
 def test_rank_gap_and_adaptive_temperature():  # Eqs. 8-9
@@ -73,6 +88,12 @@ def test_dtkd_temperatures_and_loss():
     assert temperature_kl(student, mentor, t_mentor, t_student).item() == pytest.approx(expected, rel=1e-5)
 
 
+def batch_values(values):
+    """Batch mode broadcasts one value per model over the samples: that value."""
+    assert torch.equal(values, values[..., :1].expand_as(values))
+    return values[..., 0]
+
+
 def classroom_step(loss_module, confidence, mentor_logits):
     """Two samples, two classes; the student predicts uniform logits."""
     n = confidence.shape[1]
@@ -92,10 +113,10 @@ def test_eq10_batch_mode():
     confidence = torch.tensor([[0.5, 0.5], [0.8, 0.8], [0.2, 0.2]])
     mentors = torch.stack([soft_target(5.5).expand(2, 1, 2), torch.zeros(2, 1, 2)])
     step = classroom_step(ClassroomKDLoss(), confidence, mentors)
-    assert step.ranking.ranks.tolist() == pytest.approx([2 / 3, 16 / 15, 4 / 15])
-    assert step.ranking.active.tolist() == [True, False]
-    assert step.temperature.tolist() == pytest.approx([5.5, 8.2])
-    assert step.task_weight.item() == pytest.approx(2 / 3)
+    assert batch_values(step.ranking.ranks).tolist() == pytest.approx([2 / 3, 16 / 15, 4 / 15])
+    assert batch_values(step.ranking.active).tolist() == [True, False]
+    assert batch_values(step.temperature).tolist() == pytest.approx([5.5, 8.2])
+    assert batch_values(step.task_weight).item() == pytest.approx(2 / 3)
     assert step.loss_distill.item() == pytest.approx(16 / 15 * 5.5 ** 2 * KL_3_TO_1)
 
 
@@ -109,7 +130,7 @@ def test_eq10_sample_mode_picks_a_mentor_per_sample():
     assert step.ranking.active.tolist() == [[True, False], [False, True]]
     assert step.temperature[0, 0].item() == pytest.approx(5.5)
     assert step.temperature[1, 1].item() == pytest.approx(5.5)
-    assert step.task_weight.item() == pytest.approx(2 / 3)
+    assert step.task_weight.tolist() == pytest.approx([2 / 3, 2 / 3])  # r^s_i per sample
     assert step.loss_distill.item() == pytest.approx(16 / 15 * 5.5 ** 2 * KL_3_TO_1)
 
 
@@ -118,8 +139,8 @@ def test_method_b_in_the_full_step():
     confidence = torch.tensor([[0.5], [0.8], [0.2]])
     mentors = torch.stack([soft_target(5.0).reshape(1, 1, 2), torch.zeros(1, 1, 2)])
     step = classroom_step(ClassroomKDLoss(kf=dict(ranking='uniform')), confidence, mentors)
-    assert step.ranking.ranks.tolist() == pytest.approx([0.2, 0.3, 0.1])
-    assert step.temperature[0].item() == pytest.approx(5.0)
+    assert step.ranking.ranks[:, 0].tolist() == pytest.approx([0.2, 0.3, 0.1])
+    assert step.temperature[0, 0].item() == pytest.approx(5.0)
     assert step.task_weight.item() == pytest.approx(0.2)
     assert step.loss_distill.item() == pytest.approx(0.3 * 25 * KL_3_TO_1)
 
@@ -131,7 +152,7 @@ def test_aver_and_kd_baselines():
     aver = ClassroomKDLoss(kf=dict(enabled=False), mentoring=dict(enabled=False),
                            rank_weights=False)
     step = classroom_step(aver, confidence, mentors)
-    assert step.ranking.active.tolist() == [True, True]
+    assert step.ranking.active[:, 0].tolist() == [True, True]
     assert step.task_weight.item() == 1.0
     assert step.loss_distill.item() == pytest.approx(16 * KL_3_TO_1)  # (1/2 + 1/2)·τ²·KL
     kd = classroom_step(aver, confidence[:2], mentors[:1])  # one teacher: Hinton's KD
@@ -142,7 +163,7 @@ def test_kf_off_keeps_rank_weights_and_temperatures():
     confidence = torch.tensor([[0.5], [0.8], [0.2]])
     mentors = torch.stack([soft_target(5.5).reshape(1, 1, 2), soft_target(8.2).reshape(1, 1, 2)])
     step = classroom_step(ClassroomKDLoss(kf=dict(enabled=False)), confidence, mentors)
-    assert step.ranking.active.tolist() == [True, True]
+    assert step.ranking.active[:, 0].tolist() == [True, True]
     expected = (16 / 15 * 5.5 ** 2 + 4 / 15 * 8.2 ** 2) * KL_3_TO_1
     assert step.loss_distill.item() == pytest.approx(expected, rel=1e-5)
 
@@ -165,24 +186,98 @@ def test_dtkd_mode_in_the_full_step():
     assert step.loss_distill.item() == pytest.approx(16 / 15 * expected)
 
 
+def test_parity_departures_live_in_one_place():
+    assert departures(False) is PAPER and departures(True) is AUTHORS_CODE
+    assert (PAPER.share_decimals, PAPER.ties_teach, PAPER.task_weight_is_confidence,
+            PAPER.mentoring_off_temperature) == (None, False, False, None)
+    assert (AUTHORS_CODE.share_decimals, AUTHORS_CODE.ties_teach,
+            AUTHORS_CODE.task_weight_is_confidence,
+            AUTHORS_CODE.mentoring_off_temperature) == (2, True, True, 1.0)
+
+
+def test_parity_logs_the_fixed_temperature_it_overrides():
+    with logged_messages() as overridden:
+        mentoring = Mentoring(enabled=False, fixed_temperature=4.0, official_code_parity=True)
+    assert mentoring.fixed_temperature == 1.0
+    assert len(overridden) == 1 and 'mentoring.fixed_temperature=4.0' in overridden[0]
+    with logged_messages() as unset:
+        Mentoring(enabled=False, official_code_parity=True)
+        Mentoring(enabled=False, fixed_temperature=1.0, official_code_parity=True)
+        assert Mentoring(enabled=False).fixed_temperature == 4.0
+    assert unset == []
+
+
+def test_dtkd_temperatures_are_constants_of_the_step():
+    # The gradient with DTKD equals that of the KL at the same, fixed temperatures.
+    mentor = torch.tensor([[[[4.0, 0.0, 1.0]]]])
+    student = torch.tensor([[[2.0, 1.0, -1.0]]], requires_grad=True)
+    loss = ClassroomKDLoss(kf=dict(enabled=False), mentoring=dict(mode='dtkd',
+                                                                  base_temperature=3.0))
+    step = loss(torch.tensor([[0.5], [0.8]]), torch.ones(1, dtype=torch.bool),
+                torch.ones(2, dtype=torch.bool), [student], [mentor], [torch.ones(1, 1)])
+    [dtkd_grad] = torch.autograd.grad(step.loss_distill, student)
+    t_mentor, t_student = dtkd_temperatures(mentor[0], student.detach(), 3.0)
+    fixed = student.clone().detach().requires_grad_(True)
+    # one mentor (λ = 1): r^m = 0.8 / 1.3
+    expected = temperature_kl(fixed, mentor[0], t_mentor, t_student).sum() * 0.8 / 1.3
+    [fixed_grad] = torch.autograd.grad(expected, fixed)
+    assert torch.allclose(dtkd_grad, fixed_grad, rtol=1e-6, atol=0)
+
+
 def test_official_code_parity():
     # shares 1/3, 8/15, 2/15 round to 0.33, 0.53, 0.13 → r = [0.66, 1.06, 0.26];
     # the task weight is the raw student confidence w^s = 0.5.
     confidence = torch.tensor([[0.5], [0.8], [0.2]])
     mentors = torch.zeros(2, 1, 1, 2)
     step = classroom_step(ClassroomKDLoss(official_code_parity=True), confidence, mentors)
-    assert step.ranking.ranks.tolist() == pytest.approx([0.66, 1.06, 0.26])
+    assert step.ranking.ranks[:, 0].tolist() == pytest.approx([0.66, 1.06, 0.26])
     assert step.task_weight.item() == pytest.approx(0.5)
 
 
-def test_unavailable_mentor_never_teaches():
+def test_unavailable_mentor_never_teaches_and_is_not_counted():
     confidence = torch.tensor([[0.5], [0.8], [0.2]])
     step = ClassroomKDLoss()(confidence, torch.ones(1, dtype=torch.bool),
                              torch.tensor([True, False, True]), [torch.zeros(1, 1, 2)],
                              [torch.zeros(2, 1, 1, 2)], [torch.ones(1, 1)])
-    assert step.ranking.active.tolist() == [False, False]
-    # without A, w = [0.5, 0, 0.2]: r = 2w/0.7, and B still ranks below the student
-    assert step.ranking.ranks.tolist() == pytest.approx([2 * 0.5 / 0.7, 0.0, 2 * 0.2 / 0.7])
+    assert step.ranking.active[:, 0].tolist() == [False, False]
+    # without A, w = [0.5, 0, 0.2] and λ = 1 (one mentor takes part): r = w/0.7; B still
+    # ranks below the student
+    assert step.ranking.ranks[:, 0].tolist() == pytest.approx([0.5 / 0.7, 0.0, 0.2 / 0.7])
+    assert step.task_weight.item() == pytest.approx(0.5 / 0.7)
+    method_b = ClassroomKDLoss(kf=dict(ranking='uniform'))(
+        confidence, torch.ones(1, dtype=torch.bool), torch.tensor([True, False, True]),
+        [torch.zeros(1, 1, 2)], [torch.zeros(2, 1, 1, 2)], [torch.ones(1, 1)])
+    assert method_b.ranking.ranks[:, 0].tolist() == pytest.approx([0.2, 0.0, 0.1])
+
+
+@pytest.mark.parametrize('kf', [dict(), dict(ranking='uniform'), dict(granularity='sample'),
+                                dict(enabled=False)])
+@pytest.mark.parametrize('rank_weights', [True, False])
+def test_no_mentor_taking_part_leaves_the_plain_task_loss(kf, rank_weights):
+    confidence = torch.tensor([[0.5, 0.9], [0.8, 0.1], [0.2, 0.3]])
+    step = ClassroomKDLoss(kf=kf, rank_weights=rank_weights)(
+        confidence, torch.ones(2, dtype=torch.bool), torch.tensor([True, False, False]),
+        [torch.zeros(2, 1, 2)], [torch.ones(2, 2, 1, 2)], [torch.ones(2, 1)])
+    assert step.task_weight.tolist() == [1.0, 1.0]
+    assert step.loss_distill.item() == 0.0
+    assert not step.ranking.active.any()
+    assert step.ranking.ranks[1:].abs().sum().item() == 0.0
+
+
+TIES = torch.tensor([[1.0], [1.0], [0.9]])  # the student ties with mentor A
+
+
+@pytest.mark.parametrize('ranking, tied_rank', [('softmax', 2 / 2.9), ('uniform', 0.2)])
+@pytest.mark.parametrize('granularity', ['batch', 'sample'])
+def test_ties_share_a_rank_and_do_not_teach(ranking, tied_rank, granularity):
+    kf = KnowledgeFilter(ranking=ranking, granularity=granularity)
+    ranking_ = kf(TIES, torch.ones(1, dtype=torch.bool), torch.ones(3, dtype=torch.bool))
+    assert ranking_.ranks[0, 0].item() == ranking_.ranks[1, 0].item() == pytest.approx(tied_rank)
+    assert ranking_.active[:, 0].tolist() == [False, False]
+    # the authors' code lets ties teach (official-code parity keeps that rule)
+    parity = KnowledgeFilter(ranking=ranking, granularity=granularity, official_code_parity=True)
+    assert parity(TIES, torch.ones(1, dtype=torch.bool),
+                  torch.ones(3, dtype=torch.bool)).active[:, 0].tolist() == [True, False]
 
 
 def test_no_valid_sample_falls_back_to_the_task_loss():

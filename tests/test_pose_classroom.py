@@ -141,3 +141,92 @@ def test_adapter_can_be_named_in_the_config(mpii_student):
                           adapter=dict(type='ClassificationAdapter'),
                           mentors=[dict(name='m', config=MPII +
                                         'td-hm_litehrnet-30_8xb64-210e_mpii-256x256.py')]))
+
+
+COCO_RTMPOSE_T = 'mmpose::body_2d_keypoint/rtmpose/coco/rtmpose-t_8xb256-420e_coco-256x192.py'
+MPII_LITEHRNET_30 = MPII + 'td-hm_litehrnet-30_8xb64-210e_mpii-256x256.py'
+
+
+@pytest.mark.parametrize('student_config, described', [
+    ('mmpose::body_2d_keypoint/topdown_regression/coco/td-reg_res50_8xb64-210e_coco-256x192.py',
+     'TopdownPoseEstimator with a RegressionHead'),
+    ('mmpose::body_2d_keypoint/associative_embedding/coco/ae_hrnet-w32_8xb24-300e_coco-512x512.py',
+     'BottomupPoseEstimator with a AssociativeEmbeddingHead'),
+])
+def test_students_the_adapter_cannot_read_are_refused(student_config, described):
+    with pytest.raises(TypeError, match=f'cannot read a {described} as a student; supported: '
+                                        'MMPose TopdownPoseEstimator models with a heatmap head'):
+        build_classroom(model_cfg(student_config), config=COCO + 'td-hm_res50_8xb64-210e_coco-256x192.py')
+
+
+def test_mentors_the_adapter_cannot_read_are_refused():
+    regression = 'mmpose::body_2d_keypoint/topdown_regression/coco/td-reg_res50_8xb64-210e_coco-256x192.py'
+    with pytest.raises(TypeError, match="mentor 'mentor' is a TopdownPoseEstimator with a "
+                                        'RegressionHead.*supported: MMPose'):
+        build_classroom(model_cfg(COCO + 'td-hm_res50_8xb64-210e_coco-256x192.py'),
+                        config=regression)
+
+
+def pose_samples(student, keypoint_weights, seed=0):
+    """Data samples with random targets in the student head's own encoding."""
+    from mmengine.structures import InstanceData, PixelData
+    from mmpose.structures import PoseDataSample
+    generator = torch.Generator().manual_seed(seed)
+    head, samples = student.head, []
+    num_keypoints = head.out_channels
+    for weights in keypoint_weights:
+        sample = PoseDataSample(metainfo=dict(input_size=student.head.decoder.input_size))
+        labels = InstanceData(keypoint_weights=torch.tensor([weights]).float())
+        if hasattr(head, 'simcc_split_ratio'):
+            width, height = (int(s * head.simcc_split_ratio) for s in head.decoder.input_size)
+            labels.keypoint_x_labels = torch.rand(1, num_keypoints, width, generator=generator)
+            labels.keypoint_y_labels = torch.rand(1, num_keypoints, height, generator=generator)
+        else:
+            width, height = head.decoder.heatmap_size
+            sample.gt_fields = PixelData(heatmaps=torch.rand(num_keypoints, height, width,
+                                                             generator=generator))
+        sample.gt_instance_labels = labels
+        samples.append(sample)
+    return samples
+
+
+@pytest.mark.parametrize('config, sample_reduction', [
+    (MPII + 'td-hm_litehrnet-18_8xb64-210e_mpii-256x256.py', 'mean'),  # KeypointMSELoss
+    (COCO_RTMPOSE_T, 'sum'),  # KLDiscretLoss sums over instances
+])
+def test_pose_task_loss_per_instance_keeps_the_heads_own_scaling(config, sample_reduction):
+    from classroomkd_mm.adapters import select_adapter
+    torch.manual_seed(0)
+    student = MODELS.build(model_cfg(config)).eval()  # eval: one instance = one batch row
+    adapter = select_adapter(student)
+    width, height = student.head.decoder.input_size
+    inputs = torch.randn(3, 3, height, width)
+    k = student.head.out_channels
+    samples = pose_samples(student, [[1.0] * k, [1.0, 0.0] * (k // 2) + [1.0] * (k % 2),
+                                     [0.5] * k])
+    losses, _, calls = adapter.student_loss(student, inputs, samples)
+    valid = torch.ones(3, dtype=torch.bool)
+    # every r^s_i equal: exactly the batch loss times r^s
+    same = adapter.weigh_per_sample(student, losses, calls, torch.full((3,), 0.7), valid)
+    assert same['loss_kpt'].item() == pytest.approx(0.7 * losses['loss_kpt'].item(), rel=1e-6)
+    # each instance's own loss (the head run on it alone), weighted by its own r^s_i
+    alone = torch.stack([student.loss(inputs[i:i + 1], samples[i:i + 1])['loss_kpt']
+                         for i in range(3)])
+    reduce = torch.mean if sample_reduction == 'mean' else torch.sum
+    assert losses['loss_kpt'].item() == pytest.approx(reduce(alone).item(), rel=1e-5)
+    weights = torch.tensor([0.2, 1.5, 0.9])
+    weighted = adapter.weigh_per_sample(student, losses, calls, weights, valid)
+    assert weighted['loss_kpt'].item() == pytest.approx(reduce(weights * alone).item(), rel=1e-5)
+    assert weighted['acc_pose'] is losses['acc_pose']  # not a loss: left alone
+
+
+def test_pose_classroom_in_sample_mode_splits_the_head_loss(mpii_student):
+    from log_capture import logged_messages
+    distiller = build_classroom(mpii_student, config=MPII_LITEHRNET_30)
+    distiller.classroom.kf.granularity = 'sample'
+    student = distiller.student
+    samples = pose_samples(student, [[1.0] * 16, [0.0] * 16])  # the second: nothing visible
+    with logged_messages() as messages:
+        losses = distiller.train()(torch.randn(2, 3, 256, 256), samples, mode='loss')
+    assert messages == [] and torch.isfinite(losses['loss_kpt'])
+    assert losses['valid/fraction'].item() == 0.5

@@ -139,3 +139,17 @@ def test_amp_trains_on_cpu_in_bfloat16(tmp_path, cifar10_tiny):
     assert result.returncode == 0, result.stderr[-3000:]
     log = result.stdout + result.stderr
     assert "type='CPUAmpOptimWrapper'" in log and 'loss_distill' in log
+
+
+def test_tools_test_evaluates_a_classroom_without_its_mentors(trained_run, tmp_path):
+    config, work_dir, _ = trained_run
+    gone = str(tmp_path / 'gone')  # mentor checkpoints that do not exist
+    mentors = [dict(name=arch, model=dict(type='CifarClassifier', arch=arch, num_classes=10),
+                    checkpoint=f'{gone}/{arch}.pth')
+               for arch in ('resnet20', 'resnet14', 'mobilenetv2')]
+    elsewhere = tmp_path / 'elsewhere.py'
+    elsewhere.write_text(f"_base_ = ['{config}']\nmodel = dict(mentors={mentors!r})\n")
+    result = run_tool('tools/test.py', str(elsewhere), osp.join(work_dir, 'epoch_2.pth'),
+                      '--work-dir', str(tmp_path / 'test'))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'accuracy/top1' in result.stdout + result.stderr

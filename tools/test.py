@@ -2,6 +2,10 @@
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--cfg-options k=v ...]
                          [--launcher none|pytorch]
+
+A ClassroomKD config is evaluated on its student alone: the mentors are not
+built (``model.build_mentors=False``), so their checkpoints are neither
+downloaded nor read.
 """
 import argparse
 import os.path as osp
@@ -31,6 +35,8 @@ def main():
     if not osp.isfile(args.checkpoint):
         raise UserError(f'checkpoint {args.checkpoint!r} does not exist')
     cfg = load_config(args.config, args.cfg_options)
+    if cfg.model.get('type') == 'ClassroomKDDistiller':
+        cfg.model.build_mentors = False  # evaluation needs the student only
     setup_launcher(cfg, args.launcher)
     cfg.work_dir = work_dir_for(cfg, args.work_dir, args.config)
     cfg.load_from = args.checkpoint

@@ -4,9 +4,12 @@ from typing import Optional
 from mmengine.registry import MODELS
 from torch import nn
 
-from .base import TaskAdapter, capture_forward
+from .base import Call, TaskAdapter, describe, per_sample_losses, recording_calls
 from .classification import ClassificationAdapter
+from .mentor_inputs import MentorInputs, Normalisation, normalisations, read_normalisation
 from .pose import PoseAdapter
+
+ADAPTERS = (PoseAdapter, ClassificationAdapter)
 
 
 def select_adapter(student: nn.Module, cfg: Optional[dict] = None) -> TaskAdapter:
@@ -15,15 +18,16 @@ def select_adapter(student: nn.Module, cfg: Optional[dict] = None) -> TaskAdapte
     if cfg is not None:
         adapter = MODELS.build(dict(cfg, student=student))
         if not adapter.accepts(student):
-            raise TypeError(f'adapter {cfg["type"]} cannot read a {type(student).__name__}')
+            raise TypeError(f'adapter {cfg["type"]} cannot read a {describe(student)}; it reads '
+                            f'{adapter.supported}')
         return adapter
-    for adapter in (PoseAdapter, ClassificationAdapter):
+    for adapter in ADAPTERS:
         if adapter.accepts(student):
             return adapter(student)
-    raise TypeError(f'ClassroomKD does not know how to read a {type(student).__name__}: '
-                    'the student must be an MMPretrain classifier or an MMPose top-down '
-                    'estimator with a heatmap or SimCC head')
+    raise TypeError(f'ClassroomKD cannot read a {describe(student)} as a student; supported: '
+                    + '; '.join(adapter.supported for adapter in ADAPTERS))
 
 
-__all__ = ['ClassificationAdapter', 'PoseAdapter', 'TaskAdapter', 'capture_forward',
-           'select_adapter']
+__all__ = ['Call', 'ClassificationAdapter', 'MentorInputs', 'Normalisation', 'PoseAdapter',
+           'TaskAdapter', 'normalisations', 'per_sample_losses', 'read_normalisation',
+           'recording_calls', 'select_adapter']

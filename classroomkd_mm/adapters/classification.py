@@ -1,4 +1,10 @@
-"""Adapter for MMPretrain classifiers (``ImageClassifier``, ``TimmClassifier``)."""
+"""Adapter for single-label MMPretrain classifiers.
+
+Students: ``ImageClassifier`` (and subclasses) with a ``ClsHead``-family head,
+and ``TimmClassifier``. Mentors: the same, and the project's
+``TorchvisionClassifier``. MMPretrain is imported when a model is checked,
+so that the pose path works without it.
+"""
 from typing import List, Sequence, Tuple
 
 import torch
@@ -7,9 +13,21 @@ from torch import Tensor, nn
 
 from .base import TaskAdapter
 
+SUPPORTED = ('single-label MMPretrain classifiers (ImageClassifier with a ClsHead-family head, '
+             'TimmClassifier) and, as mentors, TorchvisionClassifier')
+
+
+def is_single_label_classifier(model: nn.Module) -> bool:
+    try:
+        from mmpretrain.models import ClsHead, ImageClassifier, TimmClassifier
+    except ImportError:
+        return False
+    return isinstance(model, TimmClassifier) or (
+        isinstance(model, ImageClassifier) and isinstance(model.head, ClsHead))
+
 
 def num_classes(model: nn.Module):
-    """The class count of an MMPretrain classifier, or None when it cannot tell."""
+    """The class count of a classifier, or None when it cannot tell."""
     for owner in (getattr(model, 'head', None), getattr(model, 'model', None), model):
         if isinstance(getattr(owner, 'num_classes', None), int):  # head, timm model, wrapper
             return owner.num_classes
@@ -19,12 +37,19 @@ def num_classes(model: nn.Module):
 @MODELS.register_module()
 class ClassificationAdapter(TaskAdapter):
     """Logits are the head's class scores; confidence is ``softmax(z)[y]`` (Eqs. 1-3)."""
+    input_convention = 'half_pixel'  # images resized as cv2 and MMPretrain's Resize do
+    supported = SUPPORTED
 
     @staticmethod
     def accepts(model: nn.Module) -> bool:
-        return num_classes(model) is not None
+        return is_single_label_classifier(model)
+
+    def accepts_mentor(self, model: nn.Module) -> bool:
+        from ..models.torchvision_classifier import TorchvisionClassifier
+        return self.accepts(model) or isinstance(model, TorchvisionClassifier)
 
     def check_mentor(self, student, mentor, name, checkpoint_meta) -> None:
+        super().check_mentor(student, mentor, name, checkpoint_meta)
         expected, got = num_classes(student), num_classes(mentor)
         if got is not None and got != expected:
             raise ValueError(f"mentor '{name}' predicts {got} classes but the student "
@@ -48,7 +73,8 @@ class ClassificationAdapter(TaskAdapter):
             confidence = (probabilities * target).sum(-1)
         else:
             labels = torch.cat([s.gt_label for s in data_samples]).to(probabilities.device)
-            confidence = probabilities[:, torch.arange(len(labels)), labels]
+            index = labels.view(1, -1, 1).expand(len(outputs), -1, 1)
+            confidence = probabilities.gather(-1, index).squeeze(-1)
         return confidence, torch.ones_like(confidence[0], dtype=torch.bool)
 
     def output_module(self, model: nn.Module) -> nn.Module:

@@ -1,5 +1,10 @@
 """Adapter for MMPose top-down estimators with heatmap heads or SimCC (RTMCC) heads.
 
+It reads ``TopdownPoseEstimator`` models (and subclasses) whose head is a
+heatmap head (``HeatmapHead`` and subclasses such as ``ViPNASHead``) or a
+SimCC head (``SimCCHead``, ``RTMCCHead``). MMPose is imported when a model is
+checked, so that the classification path works without it.
+
 Each person instance is one sample. A model's confidence on an instance is
 what it predicts at the ground-truth keypoints, averaged over them with their
 keypoint weights (zero for invisible keypoints):
@@ -19,6 +24,7 @@ peak of the encoded target the head's loss uses.
 """
 from typing import List, Tuple, Union
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from mmengine.registry import MODELS
@@ -29,6 +35,18 @@ from .base import TaskAdapter
 
 PoseOutput = Union[Tensor, Tuple[Tensor, Tensor]]
 SIMCC_AXES = ('geometric', 'arithmetic')
+SUPPORTED = ('MMPose TopdownPoseEstimator models with a heatmap head (HeatmapHead and its '
+             'subclasses, e.g. ViPNASHead) or a SimCC head (SimCCHead, RTMCCHead)')
+
+
+def is_supported_estimator(model: nn.Module) -> bool:
+    try:
+        from mmpose.models import TopdownPoseEstimator
+        from mmpose.models.heads import HeatmapHead, RTMCCHead, SimCCHead
+    except ImportError:
+        return False
+    return isinstance(model, TopdownPoseEstimator) and isinstance(
+        getattr(model, 'head', None), (HeatmapHead, SimCCHead, RTMCCHead))
 
 
 def is_simcc(head: nn.Module) -> bool:
@@ -38,7 +56,8 @@ def is_simcc(head: nn.Module) -> bool:
 def sample_keypoints(values: Tensor, location: Tensor) -> Tensor:
     """Read per-keypoint grids ``values`` (N, K, *S) at ``location`` (N, K, len(S)): (N, K)."""
     grids = values.reshape((-1,) + tuple(values.shape[2:]))
-    return sample_bilinear(grids, location.reshape(len(grids), 1, -1)).reshape(values.shape[:2])
+    return sample_bilinear(grids, location.reshape(len(grids), 1, -1),
+                           shared_points=False).reshape(values.shape[:2])
 
 
 def keypoint_names(model: nn.Module, checkpoint_meta: dict):
@@ -47,11 +66,27 @@ def keypoint_names(model: nn.Module, checkpoint_meta: dict):
     return [names[i] for i in sorted(names)] if names else None
 
 
+def to_device(array: np.ndarray, device: torch.device) -> Tensor:
+    """One host-to-device copy of ``array``: pinned and non-blocking on CUDA."""
+    tensor = torch.from_numpy(np.ascontiguousarray(array))
+    if device.type == 'cuda':
+        return tensor.pin_memory().to(device, non_blocking=True)
+    return tensor.to(device)
+
+
 @MODELS.register_module()
 class PoseAdapter(TaskAdapter):
-    """Reads MMPose ``TopdownPoseEstimator`` models (``HeatmapHead``, ``RTMCCHead``)."""
+    """Reads MMPose top-down estimators (see the module doc).
+
+    A mentor with another input size gets the student's crop resampled in the
+    grid convention: ``TopdownAffine`` maps the box centre to ``(w/2, h/2)``, so
+    crops of one box at two sizes relate by ``x2 = x1 · w2 / w1``.
+    """
+    input_convention = 'grid'
+    supported = SUPPORTED
 
     def __init__(self, student: nn.Module, simcc_axes: str = 'geometric'):
+        super().__init__(student)
         if simcc_axes not in SIMCC_AXES:
             raise ValueError(f'adapter simcc_axes={simcc_axes!r} is unknown; choose one of '
                              f'{SIMCC_AXES}')
@@ -61,13 +96,10 @@ class PoseAdapter(TaskAdapter):
 
     @staticmethod
     def accepts(model: nn.Module) -> bool:
-        estimator = any(c.__name__ == 'BasePoseEstimator' for c in type(model).__mro__)
-        return estimator and hasattr(getattr(model, 'head', None), 'decoder')
+        return is_supported_estimator(model)
 
     def check_mentor(self, student, mentor, name, checkpoint_meta) -> None:
-        if not self.accepts(mentor):
-            raise TypeError(f"mentor '{name}' is a {type(mentor).__name__}, not an MMPose "
-                            'top-down estimator')
+        super().check_mentor(student, mentor, name, checkpoint_meta)
         if is_simcc(student.head) != is_simcc(mentor.head):
             kinds = {True: 'SimCC', False: 'heatmap'}
             raise ValueError(
@@ -128,11 +160,13 @@ class PoseAdapter(TaskAdapter):
         device = output[0].device
         if all('gt_instances' in s and 'transformed_keypoints' in s.gt_instances
                for s in data_samples):
-            keypoints = torch.cat([torch.as_tensor(s.gt_instances.transformed_keypoints)
-                                   for s in data_samples]).to(device).float()
-            scale = torch.tensor([grid[i] / data_samples[0].metainfo['input_size'][i]
-                                  for i in range(2)], device=device)
-            return keypoints * scale
+            input_size = data_samples[0].metainfo['input_size']
+            scale = np.array([grid[i] / input_size[i] for i in range(2)], dtype=np.float32)
+            keypoints = [s.gt_instances.transformed_keypoints for s in data_samples]
+            if all(isinstance(k, np.ndarray) for k in keypoints):  # as MMPose's pipeline packs
+                return to_device(np.concatenate(keypoints).astype(np.float32) * scale, device)
+            keypoints = torch.cat([torch.as_tensor(k, device=device) for k in keypoints]).float()
+            return torch.stack([keypoints[..., axis] * float(scale[axis]) for axis in range(2)], -1)
         if isinstance(output, Tensor):
             targets = torch.stack([s.gt_fields.heatmaps for s in data_samples]).to(device)
             peak = targets.flatten(2).argmax(-1)

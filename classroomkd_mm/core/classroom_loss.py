@@ -16,6 +16,7 @@ from mmengine.registry import MODELS
 from .distill_loss import temperature_kl
 from .knowledge_filter import KnowledgeFilter, Ranking
 from .mentoring import Mentoring, dtkd_temperatures
+from .parity import departures
 
 
 def per_sample_distillation(student_groups: Sequence[Tensor], mentor_groups: Sequence[Tensor],
@@ -24,10 +25,10 @@ def per_sample_distillation(student_groups: Sequence[Tensor], mentor_groups: Seq
     """Eq. 7 for every mentor and sample: the row-weighted mean of ``temperature_kl``.
 
     ``mentor_groups[g]`` stacks the mentors, (λ, N, R, D); ``temperature`` is
-    (λ,) or (λ, N). Returns (λ, N). With ``dtkd`` the temperatures are DTKD's,
+    (λ, N). Returns (λ, N). With ``dtkd`` the temperatures are DTKD's,
     scaled from ``temperature`` per row.
     """
-    temperature = temperature.reshape(temperature.shape + (1,) * (4 - temperature.dim()))
+    temperature = temperature[..., None, None]
     weighted_sum, weight_total = 0.0, 0.0
     for student, mentors, weight in zip(student_groups, mentor_groups, row_weights):
         student = student.unsqueeze(0)
@@ -38,7 +39,7 @@ def per_sample_distillation(student_groups: Sequence[Tensor], mentor_groups: Seq
             kl = temperature_kl(student, mentors, temperature)
         weighted_sum = weighted_sum + (kl * weight).sum(-1)
         weight_total = weight_total + weight.sum(-1)
-    return weighted_sum / torch.as_tensor(weight_total).clamp_min(1e-12)
+    return weighted_sum / weight_total.clamp_min(1e-12)
 
 
 def masked_mean(values: Tensor, mask: Tensor) -> Tensor:
@@ -47,12 +48,17 @@ def masked_mean(values: Tensor, mask: Tensor) -> Tensor:
     return (values * weight).sum(-1) / weight.sum(-1).clamp_min(1.0)
 
 
+def sample_mean(values: Tensor, valid: Tensor) -> Tensor:
+    """Mean over the samples (last dim) that take part, or over all when none does."""
+    return masked_mean(values, valid | ~valid.any())
+
+
 class Step(NamedTuple):
     """One step of the classroom: the two terms of Eq. 10 and what decided them."""
-    task_weight: Tensor      # r^s (or 1 for AVER, or w^s in parity mode)
-    loss_distill: Tensor     # α Σ_{m∈A} r^m L_distill^m
+    task_weight: Tensor      # (N,) r^s_i (1 for AVER, w^s in parity mode; 1 off the ranking)
+    loss_distill: Tensor     # α · mean_i Σ_{m∈A} r^m_i L_distill^m_i
     ranking: Ranking
-    temperature: Tensor      # per mentor: (λ,) or (λ, N)
+    temperature: Tensor      # (λ, N)
 
 
 @MODELS.register_module()
@@ -66,7 +72,7 @@ class ClassroomKDLoss(nn.Module):
         rank_weights: weight the task loss by ``r^s`` and each mentor by
             ``r^m`` (Eq. 10). False gives AVER's equal weights ``1/λ`` and a
             task weight of 1 (with one mentor: Hinton's KD).
-        official_code_parity: the authors' code's four departures (METHOD.md).
+        official_code_parity: the authors' code's four departures (``parity.py``).
     """
 
     def __init__(self, kf: Optional[dict] = None, mentoring: Optional[dict] = None,
@@ -80,7 +86,7 @@ class ClassroomKDLoss(nn.Module):
                                    official_code_parity=official_code_parity)
         self.distill_weight = float(distill_weight)
         self.rank_weights = rank_weights
-        self.official_code_parity = official_code_parity
+        self.departures = departures(official_code_parity)
 
     def forward(self, confidence: Tensor, valid: Tensor, available: Tensor,
                 student_groups: List[Tensor], mentor_groups: List[Tensor],
@@ -110,25 +116,24 @@ class ClassroomKDLoss(nn.Module):
             temperature = self.mentoring(ranking.ranks)
         distill = per_sample_distillation(student_groups, mentor_groups, row_weights,
                                           temperature, self.mentoring.uses_dtkd)
-        num_mentors = distill.shape[0]
-        mentor_weight = ranking.ranks[1:] if self.rank_weights else torch.full_like(
-            ranking.ranks[1:], 1.0 / num_mentors)
+        mentors_taking_part = ranking.taking_part[1:]
+        if self.rank_weights:
+            mentor_weight = ranking.ranks[1:]
+        else:  # AVER: 1/λ, λ counting the mentors that take part
+            mentor_weight = 1 / mentors_taking_part.sum(0).clamp_min(1).to(distill.dtype)
         mentor_weight = mentor_weight * ranking.active
-        if mentor_weight.dim() == 1:
-            mentor_weight = mentor_weight[:, None]
         loss_distill = self.distill_weight * masked_mean((mentor_weight * distill).sum(0), valid)
-        return Step(self._task_weight(ranking, valid), loss_distill, ranking, temperature)
+        return Step(self._task_weight(ranking), loss_distill, ranking, temperature)
 
-    def _task_weight(self, ranking: Ranking, valid: Tensor) -> Tensor:
-        """``r^s`` of Eq. 10 (per-sample mode: its mean over valid samples).
+    def _task_weight(self, ranking: Ranking) -> Tensor:
+        """``r^s_i`` of Eq. 10, per sample (N,).
 
-        The head's task loss is already a batch mean, so sample mode weights it
-        by the mean student rank. A batch with no valid sample trains on the
-        plain task loss.
+        Samples outside the ranking (no visible keypoint) and steps in which no
+        mentor takes part train on the plain task loss, with weight 1.
         """
+        student = ranking.weights[0] if self.departures.task_weight_is_confidence else \
+            ranking.ranks[0]
         if not self.rank_weights:
-            return ranking.ranks.new_ones(())
-        student = ranking.weights[0] if self.official_code_parity else ranking.ranks[0]
-        if student.dim() == 1:
-            student = masked_mean(student, valid)
-        return torch.where(valid.any(), student, torch.ones_like(student))
+            return torch.ones_like(student)
+        ranked = ranking.taking_part[0] & ranking.taking_part[1:].any(0)
+        return torch.where(ranked, student, torch.ones_like(student))

@@ -1,14 +1,19 @@
 """Knowledge Filtering (KF) module: who may teach (METHOD.md, Eqs. 1-6, 11-12).
 
 Tensors index models on dim 0: row 0 is the student, rows 1..λ the mentors.
-Nothing here reads a tensor's value on the host, so a step never syncs.
+Every per-step result has one layout, (C, N) for models and (λ, N) for
+mentors over the N samples, also in batch mode, where the batch's values
+are broadcast over the samples. Nothing here reads a tensor's value on the
+host, so a step never syncs.
 """
-from typing import Callable, NamedTuple, Optional
+from typing import Callable, NamedTuple, Optional, Tuple
 
 import torch
 from torch import Tensor, nn
 
 from mmengine.registry import MODELS
+
+from .parity import departures
 
 AGGREGATES = ('geometric', 'arithmetic')
 RANKINGS = ('softmax', 'uniform')
@@ -16,28 +21,37 @@ GRANULARITIES = ('batch', 'sample')
 EPS = 1e-12
 
 
-def batch_confidence(confidence: Tensor, valid: Tensor, aggregate: str = 'geometric',
-                     sum_reduce: Optional[Callable[[Tensor], Tensor]] = None) -> Tensor:
+def batch_confidence(confidence: Tensor, valid: Tensor, available: Tensor,
+                     aggregate: str = 'geometric',
+                     sum_reduce: Optional[Callable[[Tensor], Tensor]] = None
+                     ) -> Tuple[Tensor, Tensor]:
     """Eq. 4: aggregate per-sample GT confidences ``p`` (C, N) into ``w`` (C,).
 
     ``geometric`` is ``exp(mean_i log p_i)`` (the authors' code, ``exp(-CE)``);
     ``arithmetic`` is ``mean_i p_i`` (the paper's wording). Only samples with
     ``valid`` (N,) count. ``sum_reduce`` sums partial statistics across
-    processes (DDP), so that every process ranks on the global batch.
+    processes (DDP) in one call: the per-model sums, the sample count and the
+    per-model count of processes where the model is not ``available`` (C,).
+    Returns ``w`` and the models available on every process, so that every
+    process ranks the same models on the global batch.
     """
+    num_models = confidence.shape[0]
     weight = valid.to(confidence.dtype)
     per_sample = confidence.clamp_min(EPS).log() if aggregate == 'geometric' else confidence
-    stats = torch.cat([(per_sample * weight).sum(-1), weight.sum().reshape(1)])
+    stats = torch.cat([(per_sample * weight).sum(-1), weight.sum().reshape(1),
+                       (~available).to(confidence.dtype)])
     if sum_reduce is not None:
         stats = sum_reduce(stats)
-    mean = stats[:-1] / stats[-1].clamp_min(1.0)
-    return mean.exp() if aggregate == 'geometric' else mean
+    mean = stats[:num_models] / stats[num_models].clamp_min(1.0)
+    everywhere = stats[num_models + 1:] == 0
+    return (mean.exp() if aggregate == 'geometric' else mean), everywhere
 
 
-def softmax_rank(weights: Tensor, num_mentors: int,
-                 round_decimals: Optional[int] = None) -> Tensor:
-    """Eq. 5: ``r^c = λ · w^c / Σ_c' w^c'`` over dim 0 (the models).
+def confidence_share_rank(weights: Tensor, num_mentors: Tensor,
+                          round_decimals: Optional[int] = None) -> Tensor:
+    """Eq. 5: ``r^c = λ · w^c / Σ_c' w^c'`` over dim 0 (the models), a normalised share.
 
+    ``num_mentors`` (λ) broadcasts against one row of ``weights``.
     ``round_decimals`` rounds the share before the ``λ`` scaling, as the
     authors' code does (official-code parity).
     """
@@ -47,10 +61,16 @@ def softmax_rank(weights: Tensor, num_mentors: int,
     return num_mentors * share
 
 
-def uniform_rank(weights: Tensor, beta: float = 0.1) -> Tensor:
-    """Eqs. 11-12 ("Method B"): ``r^c = β · (1 + position of w^c in ascending order)``."""
-    position = weights.argsort(dim=0, stable=True).argsort(dim=0, stable=True)
-    return beta * (1 + position).to(weights.dtype)
+def uniform_rank(weights: Tensor, taking_part: Tensor, beta: float = 0.1) -> Tensor:
+    """Eqs. 11-12 ("Method B"): ``r^c = β · (1 + position of w^c in ascending order)``.
+
+    The position is the number of models taking part with a strictly smaller
+    ``w``, so tied models share a rank. Models not taking part (``taking_part``
+    False, same shape as ``weights``) rank 0 and occupy no position.
+    """
+    smaller = (weights.unsqueeze(0) < weights.unsqueeze(1)) & taking_part.unsqueeze(0)
+    position = smaller.sum(1).to(weights.dtype)  # [c] counts c' with w[c'] < w[c]
+    return torch.where(taking_part, beta * (1 + position), torch.zeros_like(weights))
 
 
 def active_mentors(mentor_ranks: Tensor, student_rank: Tensor,
@@ -60,15 +80,19 @@ def active_mentors(mentor_ranks: Tensor, student_rank: Tensor,
 
 
 class Ranking(NamedTuple):
-    """What the KF module decided for one step."""
-    weights: Tensor  # w: (C,) in batch mode, (C, N) in sample mode
-    ranks: Tensor    # r: same shape as ``weights``
-    active: Tensor   # (λ,) or (λ, N) bool: which mentors teach
+    """What the KF module decided for one step; every field is per sample."""
+    weights: Tensor      # w: (C, N); batch mode broadcasts the batch confidence
+    ranks: Tensor        # r: (C, N)
+    active: Tensor       # (λ, N) bool: which mentors teach
+    taking_part: Tensor  # (C, N) bool: the model is available and the sample is ranked
 
 
 @MODELS.register_module()
 class KnowledgeFilter(nn.Module):
     """Ranks the classroom on its confidence at the ground truth (Eqs. 1-6).
+
+    λ counts the mentors that take part in the step: a mentor whose output is
+    not finite ranks 0, teaches nothing and occupies no Method B position.
 
     Args:
         enabled: when False every mentor is active ("KF off"); ranks are
@@ -78,7 +102,7 @@ class KnowledgeFilter(nn.Module):
             sample (or pose instance) on its own ``p_i`` instead of ``w``.
         aggregate: ``'geometric'`` or ``'arithmetic'`` batch confidence (Eq. 4).
         beta: the Method B step.
-        official_code_parity: round shares to 2 decimals and let ties teach.
+        official_code_parity: the authors' code's shares and ties (see ``parity.py``).
     """
 
     def __init__(self, enabled: bool = True, ranking: str = 'softmax',
@@ -95,25 +119,28 @@ class KnowledgeFilter(nn.Module):
         self.granularity = granularity
         self.aggregate = aggregate
         self.beta = beta
-        self.official_code_parity = official_code_parity
+        self.departures = departures(official_code_parity)
 
     def forward(self, confidence: Tensor, valid: Tensor, available: Tensor,
                 sum_reduce: Optional[Callable[[Tensor], Tensor]] = None) -> Ranking:
         """Rank ``confidence`` (C, N); ``available`` (C,) drops non-finite mentors."""
+        num_samples = confidence.shape[1]
         if self.granularity == 'batch':
-            weights = batch_confidence(confidence, valid, self.aggregate, sum_reduce)
-            usable = available
+            weights, available = batch_confidence(confidence, valid, available,
+                                                  self.aggregate, sum_reduce)
+            weights = weights[:, None].expand(-1, num_samples)
+            ranked = valid.any().expand(num_samples)
         else:
-            weights = confidence
-            usable = available[:, None]
-        weights = torch.where(usable, weights, torch.zeros_like(weights))
+            weights, ranked = confidence, valid
+        taking_part = available[:, None] & ranked[None]
+        weights = torch.where(taking_part, weights, torch.zeros_like(weights))
         if self.ranking == 'softmax':
-            ranks = softmax_rank(weights, confidence.shape[0] - 1,
-                                 2 if self.official_code_parity else None)
+            ranks = confidence_share_rank(weights, taking_part[1:].sum(0),
+                                          self.departures.share_decimals)
         else:
-            ranks = uniform_rank(weights, self.beta)
+            ranks = uniform_rank(weights, taking_part, self.beta)
         if self.enabled:
-            active = active_mentors(ranks[1:], ranks[:1], self.official_code_parity)
+            active = active_mentors(ranks[1:], ranks[:1], self.departures.ties_teach)
         else:
             active = torch.ones_like(ranks[1:], dtype=torch.bool)
-        return Ranking(weights, ranks, active & usable[1:])
+        return Ranking(weights, ranks, active & taking_part[1:], taking_part)

@@ -1,12 +1,15 @@
 """Mentoring module: how each active mentor teaches (METHOD.md, Eqs. 8-9, DTKD)."""
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 from torch import Tensor, nn
 
 from mmengine.registry import MODELS
 
+from .parity import departures, log_override
+
 MODES = ('adaptive', 'dtkd')
+DEFAULT_FIXED_TEMPERATURE = 4.0
 EPS = 1e-12
 
 
@@ -28,9 +31,11 @@ def dtkd_temperatures(mentor_logits: Tensor, student_logits: Tensor,
     ``T_m = 2τ·max(z^m) / (max(z^m) + max(z^s))`` and likewise ``T_s``; both
     keep a trailing singleton dim so they divide the logits directly. DTKD
     assumes positive max logits, so maxima are clamped to at least 1e-3.
+    The temperatures are constants of the step (METHOD.md): computed from
+    detached logits, no gradient flows through them.
     """
-    mentor_max = mentor_logits.amax(-1, keepdim=True).clamp_min(1e-3)
-    student_max = student_logits.amax(-1, keepdim=True).clamp_min(1e-3)
+    mentor_max = mentor_logits.detach().amax(-1, keepdim=True).clamp_min(1e-3)
+    student_max = student_logits.detach().amax(-1, keepdim=True).clamp_min(1e-3)
     scale = 2 * base_temperature / (mentor_max + student_max)
     return scale * mentor_max, scale * student_max
 
@@ -41,35 +46,44 @@ class Mentoring(nn.Module):
 
     Args:
         enabled: when False every mentor teaches at ``fixed_temperature``
-            ("Mentoring off"; the authors' code uses 1, see parity).
+            ("Mentoring off").
         mode: ``'adaptive'`` (Eq. 9) or ``'dtkd'`` (per-sample DTKD, whose
             temperatures come from the logits, in the distillation loss).
         base_temperature: ``τ0`` of Eq. 9, and ``τ`` of DTKD.
-        fixed_temperature: the temperature when mentoring is off.
-        official_code_parity: "Mentoring off" uses ``τ = 1``.
+        fixed_temperature: the temperature when mentoring is off (4 when
+            unset). Official-code parity uses 1 and logs when it replaces a
+            value the user set.
+        official_code_parity: see ``parity.py``.
     """
 
     def __init__(self, enabled: bool = True, mode: str = 'adaptive',
-                 base_temperature: float = 12.0, fixed_temperature: float = 4.0,
+                 base_temperature: float = 12.0, fixed_temperature: Optional[float] = None,
                  official_code_parity: bool = False):
         super().__init__()
         if mode not in MODES:
             raise ValueError(f'mentoring.mode={mode!r} is unknown; choose one of {MODES}')
         for key, value in (('base_temperature', base_temperature),
                            ('fixed_temperature', fixed_temperature)):
-            if not value > 0:
+            if value is not None and not value > 0:
                 raise ValueError(f'mentoring.{key} must be > 0, got {value!r}')
         self.enabled = enabled
         self.mode = mode
         self.base_temperature = float(base_temperature)
-        self.fixed_temperature = 1.0 if official_code_parity else float(fixed_temperature)
+        parity_temperature = departures(official_code_parity).mentoring_off_temperature
+        if parity_temperature is None:
+            self.fixed_temperature = float(fixed_temperature or DEFAULT_FIXED_TEMPERATURE)
+        else:
+            if fixed_temperature is not None and fixed_temperature != parity_temperature:
+                log_override('mentoring.fixed_temperature', fixed_temperature,
+                             parity_temperature)
+            self.fixed_temperature = parity_temperature
 
     @property
     def uses_dtkd(self) -> bool:
         return self.enabled and self.mode == 'dtkd'
 
     def forward(self, ranks: Tensor) -> Tensor:
-        """Temperatures of the mentors, shaped like ``ranks[1:]``.
+        """Temperatures of the mentors, (λ, N) from ranks (C, N).
 
         Under DTKD these are the base ``τ`` the per-sample temperatures scale.
         """
