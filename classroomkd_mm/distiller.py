@@ -1,5 +1,6 @@
 """``ClassroomKDDistiller``: a student learning from a frozen classroom of mentors."""
 import copy
+import inspect
 import logging
 from typing import Dict, List, Optional, Sequence
 
@@ -14,7 +15,7 @@ from .adapters import MentorInputs, normalisations, select_adapter
 from .checkpoint import load_mentor_weights
 from .core import ClassroomKDLoss, Step, sample_mean
 from .engine import read_config
-from .fast_mentor import FastMentor
+from .fast_path import FastMentor
 
 MENTOR_KEYS = {'name', 'model', 'config', 'checkpoint', 'input_size', 'trust_checkpoint'}
 
@@ -69,6 +70,15 @@ def validate_mentor_specs(mentors) -> List[dict]:
     return specs
 
 
+def validate_fast_path(options: Optional[dict]) -> None:
+    """``mentor_fast_path`` takes :class:`FastMentor`'s options (its ``name`` is the mentor's)."""
+    allowed = set(inspect.signature(FastMentor).parameters) - {'mentor', 'name'}
+    unknown = set(options or {}) - allowed
+    if unknown:
+        raise ValueError(f'mentor_fast_path: unknown keys {sorted(unknown)}; '
+                         f'allowed: {sorted(allowed)}')
+
+
 def all_reduce_sum(values: Tensor) -> Tensor:
     values = values.clone()
     dist.all_reduce(values)
@@ -94,8 +104,9 @@ class ClassroomKDDistiller(BaseModel):
         kf, mentoring, distill_weight, rank_weights, official_code_parity:
             see :class:`ClassroomKDLoss`.
         mentor_fast_path: ``None`` (off), or ``dict(fold_bn=True, channels_last=True,
-            dtype=None, compile=False)``: see :class:`FastMentor`. ``dtype`` may be
-            ``'bfloat16'`` or ``'float16'``.
+            dtype=None, compile=False, cuda_graph=False)``: see :class:`FastMentor`.
+            ``dtype`` may be ``'bfloat16'`` or ``'float16'``. Each mentor checks itself
+            against its eager forward on the first batch and otherwise stays eager.
         adapter: ``None`` picks the task adapter from the student; or name one,
             e.g. ``dict(type='PoseAdapter', simcc_axes='arithmetic')``.
         build_mentors: False builds the student alone, to evaluate it or run
@@ -111,6 +122,7 @@ class ClassroomKDDistiller(BaseModel):
                  build_mentors: bool = True, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         mentor_specs = validate_mentor_specs(mentors) if build_mentors else []
+        validate_fast_path(mentor_fast_path)
         if data_preprocessor is not None:  # a top-level config `data_preprocessor`
             student = dict(student)
             student.setdefault('data_preprocessor', data_preprocessor)
@@ -152,7 +164,7 @@ class ClassroomKDDistiller(BaseModel):
                               size, self.adapter.input_convention)
         mentor.requires_grad_(False).eval()
         if self.mentor_fast_path is not None:
-            mentor = FastMentor(mentor, **self.mentor_fast_path)
+            mentor = FastMentor(mentor, name=name, **self.mentor_fast_path)
         return mentor, inputs
 
     def __deepcopy__(self, memo):

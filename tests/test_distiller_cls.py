@@ -156,6 +156,7 @@ def test_non_finite_mentor_is_excluded(classroom):
     (dict(mentoring=dict(mode='slow')), 'mentoring.mode'),
     (dict(mentoring=dict(base_temperature=-1.0)), 'base_temperature'),
     (dict(distill_weight=-1.0), 'distill_weight'),
+    (dict(mentor_fast_path=dict(name='teacher')), r"mentor_fast_path: unknown keys \['name'\]"),
 ])
 def test_bad_options_fail_before_building(classroom, change, message):
     with pytest.raises(ValueError, match=message):

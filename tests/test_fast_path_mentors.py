@@ -2,6 +2,7 @@
 eager self in fp32, runs finite in bf16, survives ``.to(torch.float64)``, and leaves the
 classroom loss unchanged."""
 import copy
+import logging
 
 import pytest
 import torch
@@ -13,6 +14,7 @@ from classroomkd_mm.fast_path import TOLERANCES, FastMentor
 from classroomkd_mm.fast_path.checks import relative_deviation, tensors_of
 from fast_path_utils import fast_path_log  # noqa: F401  (a fixture)
 from fast_path_utils import near_initial_batchnorm
+from log_capture import logged_messages
 from runner_utils import no_sync_bn_no_pretrained, save_zoo_checkpoint, walk
 
 IMAGENET = 'configs/imagenet/classroom_resnet34_regnety320.py'
@@ -116,7 +118,11 @@ def test_classifier_classroom_loss_is_unchanged(tmp_path):
     cfg = dict(type='ClassroomKDDistiller', mentors=mentors,
                student=dict(type='CifarClassifier', arch='resnet8', num_classes=10))
     samples = [DataSample().set_gt_label(i % 10) for i in range(4)]
-    expected, got = losses_with_and_without_fast_path(cfg, torch.randn(4, 3, 32, 32), samples)
+    with logged_messages(logging.INFO) as messages:
+        expected, got = losses_with_and_without_fast_path(cfg, torch.randn(4, 3, 32, 32),
+                                                          samples)
+    for name in ('squeezenet1_1', 'regnety_016'):  # the distiller names each mentor once
+        assert sum(f"mentor fast path: '{name}'" in m for m in messages) == 1, messages
     assert set(got) == set(expected)
     for key, value in expected.items():
         assert torch.allclose(got[key], value, rtol=1e-4, atol=1e-5), key
