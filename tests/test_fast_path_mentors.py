@@ -28,7 +28,7 @@ MENTORS = {
     'regnety_002': (IMAGENET, 'regnety_320', 'mmpretrain', (64, 64), '44 of 44'),
     'regnety_016': (IMAGENET, 'regnety_016', 'mmpretrain', (64, 64), '86 of 86'),
     'efficientnet_b0': ('configs/cifar100/classroom_mobilenetv2_efficientnet_b0.py',
-                        'efficientnet_b0_1', 'mmpretrain', (64, 64), '49 of 49'),
+                        'efficientnet_b0_teacher', 'mmpretrain', (32, 32), '49 of 49'),
     'mobilenet_v2': (IMAGENET, 'mobilenet_v2', 'mmpretrain', (64, 64), '52 of 52'),
     'efficientnet_b3': (IMAGENET, 'efficientnet_b3', 'mmpretrain', (64, 64), '78 of 78'),
     # LiteHRNet's blocks take lists of branches, which torch.fx cannot iterate, and its
