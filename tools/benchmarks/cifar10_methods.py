@@ -47,7 +47,7 @@ SCALES = {  # training images per class, epochs
 # full training set (a ResNet-8 mentor is refused for a ResNet-8 student: same config).
 WEAK_MENTORS = {
     'resnet14_1epoch': dict(arch='resnet14', epochs=1),
-    'resnet20_wrong60': dict(arch='resnet20', epochs=4, wrong_label_fraction=0.6),
+    'resnet14_wrong60': dict(arch='resnet14', epochs=2, wrong_label_fraction=0.6),
 }
 OFF = {'kf': dict(enabled=False), 'mentoring': dict(enabled=False), 'rank_weights': False}
 # method -> changes to the classroom's model config; None is the student alone
@@ -134,7 +134,8 @@ def mentor_top1(cfg, spec: dict, test, device) -> float:
 
 def train_student(cfg, model_cfg: dict, train, test, epochs: int, seed: int,
                   device: torch.device) -> dict:
-    """One student run, as the Runner drives it; top-1 and the mean classroom telemetry."""
+    """One student run, as the Runner drives it: its top-1, and the classroom telemetry
+    (ranks, temperatures, activation rates) averaged over all steps and per epoch."""
     from mmengine.optim import CosineAnnealingLR, build_optim_wrapper
     from mmengine.runner import set_random_seed
     set_random_seed(seed)
@@ -145,9 +146,10 @@ def train_student(cfg, model_cfg: dict, train, test, epochs: int, seed: int,
     images, labels = train
     batch_size = cfg.train_dataloader.batch_size
     generator = torch.Generator(device).manual_seed(seed)
-    telemetry, steps = {}, 0
+    per_epoch = []
     for _ in range(epochs):
         model.train()
+        sums, steps = {}, 0
         order = torch.randperm(len(images), device=device, generator=generator)
         for batch in order.split(batch_size):
             data = dict(inputs=random_crop_flip(images[batch], generator),
@@ -155,13 +157,15 @@ def train_student(cfg, model_cfg: dict, train, test, epochs: int, seed: int,
             log_vars = model.train_step(data, optim_wrapper)
             for key, value in log_vars.items():
                 if key.split('/')[0] in ('rank', 'active', 'temp'):
-                    telemetry[key] = telemetry.get(key, 0) + value.detach()
+                    sums[key] = sums.get(key, 0) + value.detach()
             steps += 1
         schedule.step()
-    # active/<name> averaged over every step is the log processor's active_rate/<name>
-    telemetry = {key.replace('active/', 'active_rate/'): float(total) / steps
-                 for key, total in telemetry.items()}
-    return dict(top1=test_top1(model, *test), telemetry=telemetry)
+        # active/<name> averaged over steps is the log processor's active_rate/<name>
+        per_epoch.append({key.replace('active/', 'active_rate/'): float(total) / steps
+                          for key, total in sums.items()})
+    telemetry = {key: statistics.mean(epoch[key] for epoch in per_epoch)
+                 for key in per_epoch[0]}
+    return dict(top1=test_top1(model, *test), telemetry=telemetry, per_epoch=per_epoch)
 
 
 def weak_mentor(name: str, work_dir: str, device, train_per_class=None) -> dict:
@@ -204,19 +208,22 @@ def paired(accs: dict, baseline: dict) -> str:
             f' (mean {statistics.mean(diffs):+.2f}; {wins}/{len(diffs)} better)')
 
 
-def accuracy_table(runs: dict, nokd: dict) -> list:
-    """Markdown rows: method, mean ± std, per seed, paired against AVER and NOKD.
+def accuracy_table(runs: dict, nokd: dict, clean: dict = None) -> list:
+    """Markdown rows: method, mean ± std, per seed, paired against AVER and NOKD (and, for
+    the noisy classroom, against the same method in the clean classroom).
 
-    ``runs`` maps method -> {seed: top-1}; ``nokd`` is the NOKD run of each seed."""
-    lines = ['| method | top-1 mean ± std (%) | per seed | vs AVER (paired) | vs NOKD (paired) |',
-             '|---|---|---|---|---|']
+    ``runs`` and ``clean`` map method -> {seed: top-1}; ``nokd`` is {seed: top-1}."""
+    columns = ['method', 'top-1 mean ± std (%)', 'per seed', 'vs AVER (paired)',
+               'vs NOKD (paired)'] + (['vs the clean classroom (paired)'] if clean else [])
+    lines = ['| ' + ' | '.join(columns) + ' |', '|' + '---|' * len(columns)]
     for method, accs in runs.items():
         mean, std = mean_std(list(accs.values()))
-        against = [paired(accs, runs.get('AVER', {})) if method != 'AVER' else '-',
-                   paired(accs, nokd) if method != 'NOKD' else '-']
-        lines.append(f'| {method} | {mean:.2f} ± {std:.2f} | '
-                     f"{', '.join(f'{accs[s]:.2f}' for s in sorted(accs))} | "
-                     f'{against[0]} | {against[1]} |')
+        cells = [method, f'{mean:.2f} ± {std:.2f}', ', '.join(f'{accs[s]:.2f}' for s in sorted(accs)),
+                 paired(accs, runs.get('AVER', {})) if method != 'AVER' else '-',
+                 paired(accs, nokd) if method != 'NOKD' else '-']
+        if clean:
+            cells.append(paired(accs, clean.get(method, {})))
+        lines.append('| ' + ' | '.join(cells) + ' |')
     return lines
 
 
@@ -240,8 +247,9 @@ def activation_table(runs: dict, mentors: dict) -> list:
     return lines
 
 
-def bar_chart(panels: list, path: str) -> None:
-    """One panel per (title, {method: {seed: top-1}}): mean and std bars, seeds as dots."""
+def bar_chart(panels: list, path: str, nokd_runs: dict) -> None:
+    """One panel per (title, {method: {seed: top-1}}): mean and std bars, seeds as dots,
+    and the mean of ``nokd_runs['NOKD']`` (when there) as a dashed line."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -257,6 +265,10 @@ def bar_chart(panels: list, path: str) -> None:
                  color=colors)
         for x, name in enumerate(names):
             axis.plot([x] * len(runs[name]), list(runs[name].values()), 'k.', markersize=4)
+        if 'NOKD' in nokd_runs:
+            axis.axhline(statistics.mean(nokd_runs['NOKD'].values()), color='k', ls='--', lw=1,
+                         label='NOKD (mean)')
+            axis.legend(loc='lower right')
         low = min(min(r.values()) for r in runs.values())
         high = max(max(r.values()) for r in runs.values())
         axis.set(ylabel='top-1 (%)', title=title, ylim=(low - 2, high + 1))
@@ -266,13 +278,22 @@ def bar_chart(panels: list, path: str) -> None:
     plt.close(figure)
 
 
+def epochs(setup: dict) -> str:
+    return f"{setup['epochs']} epoch{'s' if setup['epochs'] > 1 else ''}"
+
+
 def any_run(runs: dict) -> dict:
     """One run of ``{method: {seed: run}}``."""
     return next(run for seeds in runs.values() for run in seeds.values())
 
 
+def top1s(runs: dict) -> dict:
+    """``{method: {seed: run}}`` -> ``{method: {seed: top-1}}``, methods in METHODS order."""
+    return {m: {seed: run['top1'] for seed, run in runs[m].items()} for m in METHODS if m in runs}
+
+
 def report(results: dict, docs: str) -> str:
-    """The markdown of every recorded scale and classroom; draws docs/cifar10_methods*.png."""
+    """The markdown of every recorded scale and classroom; draws docs/cifar10_methods_*.png."""
     by_scale = {}
     for key, run in results['runs'].items():
         scale, classroom, method, seed = parse_key(key)
@@ -282,30 +303,30 @@ def report(results: dict, docs: str) -> str:
     for scale, classrooms in sorted(by_scale.items()):
         setup = any_run(next(iter(classrooms.values())))['setup']
         title = {'cpu': 'CPU scale', 'full': 'Full scale'}.get(scale, scale)
-        lines += [f"### {title}: {setup['train_images']:,} training images, "
-                  f"{setup['epochs']} epoch(s)", '',
-                  f"ResNet-8 student; the first {setup['train_images'] // 10:,} training images "
-                  f"of each class; all {setup['test_images']:,} test images; {setup['epochs']} "
-                  f"epochs of batch {setup['batch_size']}; machine: {setup['machine']}. "
-                  "Runs: top-1 of each seed's student.", '']
+        lines += [f"### {title}: {setup['train_images']:,} training images, {epochs(setup)}",
+                  '', f"ResNet-8 student; the first {setup['train_images'] // 10:,} training "
+                  f"images of each class; all {setup['test_images']:,} test images; "
+                  f"{epochs(setup)} of batch {setup['batch_size']}; machine: "
+                  f"{setup['machine']}. NOKD is the student alone, the same runs for both "
+                  'classrooms.', '']
+        clean = top1s(classrooms.get('clean', {}))
         panels = []
-        nokd = {s: r['top1'] for s, r in classrooms.get('clean', {}).get('NOKD', {}).items()}
         for classroom in ('clean', 'noisy'):
             runs = classrooms.get(classroom)
             if not runs:
                 continue
             mentors = {name: results['mentors'][name]['top1']
                        for name in any_run(runs)['setup']['mentors']}
-            order = [m for m in METHODS if m in runs]
-            accs = {m: {s: r['top1'] for s, r in runs[m].items()} for m in order}
-            listed = ', '.join(f'{n} {a:.2f}' for n, a in mentors.items())
+            listed = ', '.join(f'{name} {top1:.2f}' for name, top1 in mentors.items())
             lines += [f'**{classroom.capitalize()} classroom** (mentors, top-1 % on the same '
                       f'test set: {listed}).', '']
-            lines += accuracy_table(accs, nokd) + ['']
-            lines += activation_table({m: runs[m] for m in order}, mentors) + ['']
+            accs = top1s(runs)
+            lines += accuracy_table(accs, clean.get('NOKD', {}),
+                                    clean if classroom == 'noisy' else None) + ['']
+            lines += activation_table({m: runs[m] for m in accs}, mentors) + ['']
             panels.append((f'{classroom} classroom, {scale} scale', accs))
         chart = f'cifar10_methods_{scale}.png'
-        bar_chart(panels, osp.join(docs, chart))
+        bar_chart(panels, osp.join(docs, chart), clean)
         lines += [f'![top-1 per method, {scale} scale]({chart})', '']
     return '\n'.join(lines).rstrip() + '\n'
 
