@@ -109,8 +109,10 @@ def build(cfg, model_cfg: dict, device: torch.device):
 
 
 def samples(labels: torch.Tensor) -> list:
+    """A ``DataSample`` per label, its ``gt_label`` a 1-element view on the labels' device
+    (a 0-dim tensor would be read back to the host)."""
     from mmpretrain.structures import DataSample
-    return [DataSample().set_gt_label(label) for label in labels]
+    return [DataSample().set_gt_label(label) for label in labels.split(1)]
 
 
 @torch.no_grad()
