@@ -82,7 +82,9 @@ def on_mpii_tiny(cfg: Config) -> Config:
 
 
 def on_cifar10_folder(cfg: Config, root: str) -> Config:
-    """MMPretrain's CIFAR configs read the binary set; the bundled data is JPEG folders."""
+    """MMPretrain's CIFAR configs read the binary set (RGB); the bundled data is JPEG folders,
+    which ``LoadImageFromFile`` reads as BGR, so the data preprocessor flips them to RGB."""
+    cfg.data_preprocessor.to_rgb = True
     for name, split in (('train_dataloader', 'train'), ('val_dataloader', 'test'),
                         ('test_dataloader', 'test')):
         dataset = cfg[name].dataset

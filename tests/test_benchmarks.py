@@ -53,19 +53,36 @@ def test_step_time_benchmark_reports_every_variant_and_ratio():
     assert 1.0 <= float(rows['ClassroomKD autograd memory / student alone']) < 1.05
 
 
-def test_accuracy_report_gives_mean_std_and_paired_differences(tmp_path, monkeypatch):
+def test_accuracy_report_gives_mean_std_paired_differences_and_activation(tmp_path):
     bench = load_tool('tools/benchmarks/cifar10_methods.py')
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / 'docs').mkdir()
-    results = {'nokd_seed0': 40.0, 'nokd_seed1': 42.0, 'aver_seed0': 41.0, 'aver_seed1': 45.0,
-               'classroomkd_seed0': 43.0, 'classroomkd_seed1': 44.0, 'resnet32': 39.5}
-    lines = bench.report(results, [0, 1], 2000).splitlines()
-    row = next(line for line in lines if line.startswith('| ClassroomKD |'))
-    # mean 43.5, sample std sqrt(0.5) = 0.71; vs AVER +2, -1; vs NOKD +3, +2
-    assert row == ('| ClassroomKD | 43.50 ± 0.71 | 43.00, 44.00 | +2.00, -1.00 (mean +0.50) '
-                   '| +3.00, +2.00 (mean +2.50) |')
-    assert lines[-1] == 'Mentors trained alone (top-1 %): resnet32 39.50.'
-    assert (tmp_path / 'docs' / 'cifar10_methods.png').stat().st_size > 0
+    setup = dict(train_images=5000, test_images=10000, epochs=12, batch_size=64,
+                 machine='2-core CPU container, no GPU', mentors=['resnet56', 'weak'])
+
+    def run(top1, **rates):
+        return dict(top1=top1, setup=setup,
+                    telemetry={f'active_rate/{name}': rate for name, rate in rates.items()})
+    results = {'mentors': {'resnet56': {'top1': 88.0}, 'weak': {'top1': 40.0}}, 'runs': {
+        'cpu/clean/NOKD/seed0': run(60.0), 'cpu/clean/NOKD/seed1': run(62.0),
+        'cpu/clean/AVER/seed0': run(63.0), 'cpu/clean/AVER/seed1': run(61.0),
+        'cpu/clean/ClassroomKD/seed0': run(64.0, resnet56=1.0, weak=0.25),
+        'cpu/clean/ClassroomKD/seed1': run(65.0, resnet56=1.0, weak=0.75)}}
+    (tmp_path / 'results.md').write_text(f'# Results\n\nbefore\n\n{bench.REPORT_START}\nold\n'
+                                         f'{bench.REPORT_END}\n\nafter\n')
+    bench.write_report(results, str(tmp_path))
+    page = (tmp_path / 'results.md').read_text()
+    assert page.startswith('# Results\n\nbefore\n\n') and page.endswith('\n\nafter\n')
+    assert 'old' not in page
+    lines = page.splitlines()
+    # ClassroomKD: mean 64.5, sample std sqrt(0.5) = 0.71; vs AVER +1, +4; vs NOKD +4, +3
+    assert ('| ClassroomKD | 64.50 ± 0.71 | 64.00, 65.00 | +1.00, +4.00 (mean +2.50; 2/2 '
+            'better) | +4.00, +3.00 (mean +3.50; 2/2 better) |') in lines
+    assert ('| NOKD | 61.00 ± 1.41 | 60.00, 62.00 | -3.00, +1.00 (mean -1.00; 1/2 better) '
+            '| - |') in lines
+    # the weak mentor taught in 25 % and 75 % of the steps: 50 % on average
+    assert '| weak | 40.00 | 50 % (25, 75) |' in lines
+    assert '| resnet56 | 88.00 | 100 % (100, 100) |' in lines
+    assert any('machine: 2-core CPU container, no GPU' in line for line in lines)
+    assert (tmp_path / 'cifar10_methods_cpu.png').stat().st_size > 0
 
 
 def test_only_real_syncs_are_counted_on_cuda():

@@ -93,7 +93,8 @@ model = dict(
     type='ClassroomKDDistiller',
     student={{{{_base_.model}}}},
     mentors=[dict(name='resnet34', checkpoint='{checkpoint}', model={teacher!r})])
-# the bundled CIFAR-10 sample is JPEG folders, not MMPretrain's binary CIFAR10
+# the bundled CIFAR-10 sample is JPEG folders, not MMPretrain's binary CIFAR10: BGR, so flip
+data_preprocessor = dict(to_rgb=True)
 train_dataloader = dict(batch_size=50, num_workers=0, persistent_workers=False, dataset=dict(
     _delete_=True, type='CustomDataset', data_root='{cifar10_tiny}', data_prefix='train',
     pipeline=[dict(type='LoadImageFromFile'), dict(type='RandomCrop', crop_size=32, padding=4),
@@ -118,6 +119,7 @@ train_cfg = dict(by_epoch=True, max_epochs=1, val_interval=1)
     stock_on_jpegs = tmp_path / 'stock_resnet18.py'  # the stock config, read from JPEG folders
     stock_on_jpegs.write_text(f"""
 _base_ = ['mmpretrain::resnet/resnet18_8xb16_cifar10.py']
+data_preprocessor = dict(to_rgb=True)
 test_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(
     _delete_=True, type='CustomDataset', data_root='{cifar10_tiny}', data_prefix='test',
     pipeline=[dict(type='LoadImageFromFile'), dict(type='PackInputs')]))

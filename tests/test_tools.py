@@ -27,7 +27,7 @@ def test_missing_config_is_one_line():
     ('model.mentors=[dict(', 'does not parse'),
 ])
 def test_bad_cfg_options_are_one_line(option, message):
-    result = run_tool('tools/train.py', 'configs/cifar10_demo/standalone.py',
+    result = run_tool('tools/train.py', 'configs/cifar10/standalone.py',
                       '--cfg-options', option)
     assert result.returncode == 2
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
@@ -47,7 +47,7 @@ def write_tiny_classroom(tmp_path, cifar10_tiny, seed_checkpoints=True):
                                                    num_classes=10), checkpoint=path))
     config = tmp_path / 'classroom.py'
     config.write_text(f"""
-_base_ = ['{REPO}/configs/cifar10_demo/classroom_resnet8.py']
+_base_ = ['{REPO}/configs/cifar10/classroom_resnet8.py']
 model = dict(mentors={mentors!r})
 train_dataloader = dict(batch_size=50, num_workers=0, persistent_workers=False,
                         dataset=dict(data_root='{cifar10_tiny}'))
@@ -102,7 +102,7 @@ def test_exported_student_runs_with_stock_tools(trained_run, tmp_path, cifar10_t
     result = run_tool('tools/export_student.py', osp.join(work_dir, 'epoch_2.pth'), exported)
     assert result.returncode == 0, result.stderr
     # The student's own standalone config tests it, through tools/test.py.
-    result = run_tool('tools/test.py', 'configs/cifar10_demo/standalone.py', exported,
+    result = run_tool('tools/test.py', 'configs/cifar10/standalone.py', exported,
                       '--work-dir', str(tmp_path / 'test'), '--cfg-options',
                       f'test_dataloader.dataset.data_root={cifar10_tiny}',
                       'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False')
