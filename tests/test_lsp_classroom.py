@@ -124,3 +124,18 @@ def test_shipped_mentors_match_their_checksums_and_load():
         mentor.checkpoint = osp.join(REPO, mentor.checkpoint)
     distiller = MODELS.build(cfg.model)
     assert set(distiller.mentors) == {'litehrnet-30', 'litehrnet-18'}
+
+
+def test_mentor_export_is_float16_where_values_fit(tmp_path):
+    raw = tmp_path / 'raw.pth'
+    torch.save(dict(state_dict={'conv.weight': torch.tensor([1.5, -0.25]),
+                                'bn.running_var': torch.tensor([0.5, 1e6]),  # > 65504
+                                'bn.num_batches_tracked': torch.tensor(7)}), raw)
+    export_fp16(str(raw), str(tmp_path / 'm.pth'), {0: 'right_ankle'})
+    exported = torch.load(tmp_path / 'm.pth', weights_only=True)
+    state = exported['state_dict']
+    assert state['conv.weight'].dtype == torch.float16
+    assert state['bn.running_var'].dtype == torch.float32
+    assert state['bn.running_var'][1] == 1e6
+    assert state['bn.num_batches_tracked'].dtype == torch.int64
+    assert exported['meta'] == dict(dataset_meta=dict(keypoint_id2name={0: 'right_ankle'}))

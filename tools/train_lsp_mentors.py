@@ -10,8 +10,9 @@ epochs); the weak ones (for the noisy classroom) for two epochs on the students'
 when there is a GPU, else on the CPU (one single-threaded run per core).
 
 Each mentor is tested on the test split (images 9,001-10,000) with the weights exactly
-as exported: float16, ``{'state_dict', 'meta': {'dataset_meta': {'keypoint_id2name'}}}``,
-in ``work_dirs/lsp_mentors/<name>.pth``, which is where the classroom configs look.
+as exported to ``work_dirs/lsp_mentors/<name>.pth`` (where the classroom configs look):
+float16, float32 where a value would overflow, as
+``{'state_dict', 'meta': {'dataset_meta': {'keypoint_id2name'}}}``.
 ``--ship`` copies the mentors that the demo uses into ``data/lsp_mentors/`` and writes
 their README (recipe, PCK, SHA-256). A finished mentor is skipped on the next call.
 """
@@ -59,10 +60,15 @@ def mentor_path(name: str) -> str:
 
 
 def export_fp16(checkpoint: str, out: str, keypoint_names: dict) -> None:
-    """The trained weights in float16, with the keypoint names the classroom checks."""
+    """The trained weights in float16, with the keypoint names the classroom checks.
+
+    A tensor with values beyond float16's range (BatchNorm running variances reach 1e7
+    in LiteHRNet-30's fuse layers) stays in float32.
+    """
     import torch
     state = torch.load(checkpoint, map_location='cpu', weights_only=False)['state_dict']
-    state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+    state = {k: v.half() if v.is_floating_point() and v.half().isfinite().all() else v
+             for k, v in state.items()}
     torch.save(dict(state_dict=state, meta=dict(dataset_meta=dict(
         keypoint_id2name=keypoint_names))), out)
 
@@ -111,11 +117,12 @@ README = """# LSP heatmap mentors
 
 Trained for this project from scratch on LSP Extended (Johnson and Everingham, CVPR 2011;
 the compact copy described in `../README.md`) by `python tools/train_lsp_mentors.py --ship`
-on a 2-core CPU container (no GPU), and stored in float16: `{{'state_dict', 'meta':
-{{'dataset_meta': {{'keypoint_id2name'}}}}}}`, which the classrooms load as any mentor
-checkpoint. Inputs are 64x64 crops (`configs/lsp/`); PCK@0.2 (normalised by the longer side
-of the person's box) and EPE (pixels of the original image) are measured on the test split
-(images 9,001-10,000) with exactly these float16 weights.
+on a 2-core CPU container (no GPU), and stored in float16 (the few BatchNorm statistics
+beyond float16's range stay float32): `{{'state_dict', 'meta': {{'dataset_meta':
+{{'keypoint_id2name'}}}}}}`, which the classrooms load as any mentor checkpoint. Inputs
+are 64x64 crops (`configs/lsp/`); PCK@0.2 (normalised by the longer side of the person's
+box) and EPE (pixels of the original image) are measured on the test split (images
+9,001-10,000) with exactly these weights.
 
 | file | config | recipe | PCK@0.2 (%) | EPE (px) | size | SHA-256 |
 |---|---|---|---|---|---|---|
