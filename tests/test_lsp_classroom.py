@@ -85,7 +85,7 @@ def test_student_alone_trains_on_the_slice(slice_annotations, tmp_path):
 def test_heatmap_classroom_sets_the_adapter_options():
     from classroomkd_mm.engine import read_config
     cfg = read_config(osp.join(REPO, 'configs/lsp/litehrnet-18_classroom.py'))
-    assert cfg.model.adapter == dict(type='PoseAdapter', heatmap_beta=1.0, heatmap_floor=0.01)
+    assert cfg.model.adapter == dict(type='PoseAdapter', heatmap_beta=10.0, heatmap_floor=0.01)
     aver = read_config(osp.join(REPO, 'configs/lsp/litehrnet-18_classroom_aver-matched.py'))
     assert (aver.model.distill_weight, aver.model.rank_weights) == (2.0, False)
     assert len(aver.model.mentors) == 2  # alpha = lambda
@@ -100,9 +100,9 @@ def test_benchmark_runs_every_method_on_the_student_subset():
     configs = {name: (config, options) for name, config, options in runs}
     assert configs['simcc/nokd/seed1'] == ('configs/lsp/rtmpose-t_lsp-64x64.py', {
         'train_dataloader.dataset.indices': 1000, 'randomness.seed': 1})
-    config, options = configs['heatmap/classroomkd_heatmap_beta_10/seed2']
+    config, options = configs['heatmap/classroomkd_heatmap_beta_1/seed2']
     assert config == 'configs/lsp/litehrnet-18_classroom.py'
-    assert options['model.adapter.heatmap_beta'] == 10.0
+    assert options['model.adapter.heatmap_beta'] == 1.0
     assert all(osp.isfile(osp.join(REPO, config)) for config, _ in configs.values())
 
 

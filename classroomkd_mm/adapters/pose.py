@@ -14,7 +14,9 @@ Heatmap heads have two options of their own (both decided on LSP Extended,
 ``docs/results.md``):
 
 * ``heatmap_beta`` multiplies heatmap values before Eq. 7's spatial softmax, as
-  SimCC's ``β`` does for its bins (1: Eq. 7 on the raw values, as specified);
+  SimCC's ``β`` (10 in RTMPose) does for its bins. Default 10; 1 is Eq. 7 on the
+  raw values, as specified, whose targets are nearly uniform at any ``τ`` > 1
+  (LSP heatmap classroom: 49.92 against 49.28 PCK@0.2, better on 3 of 3 seeds);
 * ``heatmap_floor`` is the least confidence an instance gets. A heatmap value at
   the GT can be <= 0 and reads as 0; with the geometric batch mean, one instance
   at 0 would add ``log(1e-12) = -27.6`` and could switch off a mentor that is
@@ -63,7 +65,7 @@ class PoseAdapter(TaskAdapter):
     """Reads MMPose ``TopdownPoseEstimator`` models (``HeatmapHead``, ``RTMCCHead``)."""
 
     def __init__(self, student: nn.Module, simcc_axes: str = 'geometric',
-                 heatmap_beta: float = 1.0, heatmap_floor: float = 0.01):
+                 heatmap_beta: float = 10.0, heatmap_floor: float = 0.01):
         if simcc_axes not in SIMCC_AXES:
             raise ValueError(f'adapter simcc_axes={simcc_axes!r} is unknown; choose one of '
                              f'{SIMCC_AXES}')

@@ -50,7 +50,7 @@ METHODS = {
     'noisy: AVER': ('_noisy_aver', {}, ('heatmap', 'simcc')),
     'noisy: ClassroomKD': ('_noisy', {}, ('heatmap', 'simcc')),
     # the two heatmap design points: the alternatives to the classroom's defaults
-    'ClassroomKD, heatmap_beta 10': ('', {'model.adapter.heatmap_beta': 10.0}, ('heatmap', )),
+    'ClassroomKD, heatmap_beta 1': ('', {'model.adapter.heatmap_beta': 1.0}, ('heatmap', )),
     'ClassroomKD, no floor': ('', {'model.adapter.heatmap_floor': 0.0}, ('heatmap', )),
 }
 PROVISIONAL = {'ClassroomKD per-sample'}
