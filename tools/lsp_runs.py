@@ -90,14 +90,15 @@ def run_all(runs: List[Run], results_file: str, work_root: str, jobs: int = 1,
     """
     results = json.load(open(results_file)) if osp.isfile(results_file) else {}
     todo = [run for run in runs if run[0] not in results]
-    start = time.time()
+    done, start = [], time.time()
 
     def record(name, metrics):
         results[name] = metrics
+        done.append(name)
         os.makedirs(osp.dirname(osp.abspath(results_file)), exist_ok=True)
         with open(results_file, 'w') as f:
             json.dump(results, f, indent=2)
-        log(f'[{len(results)}/{len(runs)} done, {time.time() - start:.0f} s] {name}: '
+        log(f'[{len(done)}/{len(todo)} done, {time.time() - start:.0f} s] {name}: '
             f"PCK {metrics['PCK']:.2f}, EPE {metrics['EPE']:.2f} ({metrics['seconds']:.0f} s)")
 
     if jobs <= 1:
