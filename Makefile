@@ -13,7 +13,7 @@ demo: setup
 	$(PYTHON) tools/demo/cifar10_classroom.py
 
 demo-pose: setup
-	$(PYTHON) tools/train.py configs/coco/rtmpose-t_classroom_coco-mini-demo.py
+	$(PYTHON) tools/demo/lsp_classroom.py
 
 clean:
 	rm -rf work_dirs data/cifar10_demo data/cifar10_tests

@@ -102,7 +102,7 @@ def test_simcc_confidence_is_the_geometric_mean_of_both_axes():
 
 def test_pose_distillation_is_visibility_weighted_kl_per_keypoint():
     # One instance, two keypoints, 2-pixel "heatmaps"; only keypoint 0 is visible.
-    adapter = PoseAdapter(Estimator())
+    adapter = PoseAdapter(Estimator(), heatmap_beta=1.0)  # Eq. 7 on the raw values
     student = torch.zeros(1, 2, 1, 2)
     mentor = torch.tensor([[[[math.log(3) * 2, 0.0]], [[5.0, -5.0]]]])  # (N, K, H, W)
     row_weights = adapter.row_weights([sample([1.0, 0.0], heatmaps=torch.zeros(2, 1, 2))],

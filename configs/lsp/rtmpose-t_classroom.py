@@ -1,0 +1,22 @@
+# The SimCC classroom on LSP Extended (64x64 crops): an RTMPose-t student; RTMPose-s and
+# RTMPose-t mentors trained from scratch on all 9,000 training images for 15 epochs by
+# tools/train_lsp_mentors.py (too large to ship: that script writes them to
+# work_dirs/lsp_mentors/). NOKD is rtmpose-t_lsp-64x64.py.
+_base_ = ['./rtmpose-t_lsp-64x64.py']
+custom_imports = dict(imports=['classroomkd_mm'], allow_failed_imports=False)
+
+mentor_dir = 'work_dirs/lsp_mentors/'
+model = dict(
+    _delete_=True,
+    type='ClassroomKDDistiller',
+    student={{_base_.model}},
+    mentors=[
+        dict(name='rtmpose-s', config='{{fileDirname}}/rtmpose-s_lsp-64x64.py',
+             checkpoint=mentor_dir + 'rtmpose-s.pth'),
+        dict(name='rtmpose-t', config='{{fileDirname}}/rtmpose-t_lsp-64x64_mentor.py',
+             checkpoint=mentor_dir + 'rtmpose-t.pth'),
+    ],
+    kf=dict(enabled=True, ranking='softmax', granularity='batch', aggregate='geometric'),
+    mentoring=dict(enabled=True, mode='adaptive', base_temperature=12.0),
+    distill_weight=1.0)
+log_processor = dict(type='ClassroomLogProcessor')

@@ -1,0 +1,186 @@
+"""NOKD, AVER and ClassroomKD on LSP Extended: two pose classrooms, several seeds, resumable.
+
+    python tools/benchmarks/lsp_methods.py [--seeds 0 1 2] [--classrooms heatmap simcc]
+        [--methods NAME ...] [--rerun NAME ...] [--jobs N] [--report-only]
+
+Needs the mentors of tools/train_lsp_mentors.py. Every student trains on the first 1,000
+training images of LSP Extended for its config's 10 epochs (the CPU scale; the mentors saw
+all 9,000 images) and is tested on the 1,000 test images (PCK@0.2, EPE). Each finished run
+is recorded in work_dirs/lsp_bench/results.json and skipped on the next call;
+``--rerun`` forgets the named methods first (e.g. per-sample ClassroomKD once its Eq. 10
+changes). The report (markdown tables for docs/results.md) is printed at the end, and the
+plot written to docs/lsp_methods.png.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import re
+import statistics
+import sys
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path[:0] = [osp.join(REPO, 'tools'), osp.join(REPO, 'tools', 'data')]
+from lsp_runs import default_jobs, run_all  # noqa: E402
+from prepare_lsp import DEFAULT_ARCHIVE, prepare  # noqa: E402
+
+WORK = 'work_dirs/lsp_bench'
+RESULTS = osp.join(WORK, 'results.json')
+MENTOR_RESULTS = 'work_dirs/lsp_mentors/results.json'
+PLOT = 'docs/lsp_methods.png'
+TRAIN_IMAGES = 1000
+CLASSROOMS = {
+    'heatmap': dict(title='LiteHRNet-18 student, heatmap classroom',
+                    student='configs/lsp/litehrnet-18_lsp-64x64.py',
+                    classroom='configs/lsp/litehrnet-18_classroom{}.py',
+                    mentors=('litehrnet-30', 'litehrnet-18'), weak='litehrnet-18_weak'),
+    'simcc': dict(title='RTMPose-t student, SimCC classroom',
+                  student='configs/lsp/rtmpose-t_lsp-64x64.py',
+                  classroom='configs/lsp/rtmpose-t_classroom{}.py',
+                  mentors=('rtmpose-s', 'rtmpose-t'), weak='rtmpose-t_weak'),
+}
+# method: (classroom config suffix, or None for the student alone; overrides; classrooms)
+METHODS = {
+    'NOKD': (None, {}, ('heatmap', 'simcc')),
+    'AVER': ('_aver', {}, ('heatmap', 'simcc')),
+    'AVER, alpha = lambda': ('_aver-matched', {}, ('heatmap', 'simcc')),
+    'ClassroomKD': ('', {}, ('heatmap', 'simcc')),
+    'ClassroomKD per-sample': ('_per-sample', {}, ('heatmap', 'simcc')),
+    'KF off': ('_kf-off', {}, ('heatmap', 'simcc')),
+    'noisy: AVER': ('_noisy_aver', {}, ('heatmap', 'simcc')),
+    'noisy: ClassroomKD': ('_noisy', {}, ('heatmap', 'simcc')),
+    # the two heatmap design points: the alternatives to the classroom's defaults
+    'ClassroomKD, heatmap_beta 1': ('', {'model.adapter.heatmap_beta': 1.0}, ('heatmap', )),
+    'ClassroomKD, no floor': ('', {'model.adapter.heatmap_floor': 0.0}, ('heatmap', )),
+}
+PROVISIONAL = {'ClassroomKD per-sample'}
+
+
+def slug(text: str) -> str:
+    return re.sub('[^a-z0-9]+', '_', text.lower()).strip('_')
+
+
+def run_name(classroom: str, method: str, seed: int) -> str:
+    return f'{classroom}/{slug(method)}/seed{seed}'
+
+
+def runs_for(classrooms, methods, seeds):
+    runs = []
+    for classroom in classrooms:
+        spec = CLASSROOMS[classroom]
+        for seed in seeds:
+            for method in methods:
+                suffix, overrides, where = METHODS[method]
+                if classroom not in where:
+                    continue
+                config = spec['student'] if suffix is None else spec['classroom'].format(suffix)
+                options = dict(overrides, **{'train_dataloader.dataset.indices': TRAIN_IMAGES,
+                                             'randomness.seed': seed})
+                runs.append((run_name(classroom, method, seed), config, options))
+    return runs
+
+
+def paired(values, baseline):
+    diffs = [a - b for a, b in zip(values, baseline)]
+    return ', '.join(f'{d:+.2f}' for d in diffs) + f' (mean {statistics.mean(diffs):+.2f})'
+
+
+def mean_std(values):
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f'{statistics.mean(values):.2f} ± {std:.2f}'
+
+
+def report(results, seeds) -> str:
+    mentors = json.load(open(MENTOR_RESULTS)) if osp.isfile(MENTOR_RESULTS) else {}
+    lines = []
+    for classroom, spec in CLASSROOMS.items():
+        table = {}
+        for method in METHODS:
+            runs = [results.get(run_name(classroom, method, s)) for s in seeds]
+            if all(runs):
+                table[method] = runs
+        if not table:
+            continue
+        lines += [f"### {spec['title']}", '',
+                  '| method | PCK@0.2 mean ± std (%) | per seed | vs NOKD (paired) | '
+                  'vs AVER (paired) | EPE mean ± std (px) |', '|---|---|---|---|---|---|']
+        for method, runs in table.items():
+            pck = [r['PCK'] for r in runs]
+            versus = [paired(pck, [r['PCK'] for r in table[b]])
+                      if b in table and b != method else '-' for b in ('NOKD', 'AVER')]
+            mark = ' (provisional)' if method in PROVISIONAL else ''
+            lines.append(f"| {method}{mark} | {mean_std(pck)} | "
+                         f"{', '.join(f'{p:.2f}' for p in pck)} | {versus[0]} | {versus[1]} | "
+                         f"{mean_std([r['EPE'] for r in runs])} |")
+        names = spec['mentors'] + (spec['weak'], )
+        own = ', '.join(f"{m} {mentors[m]['PCK']:.2f}" for m in names if m in mentors)
+        lines += ['', f'Mentors alone (PCK@0.2 %, test split): {own}.', '']
+        rates = [(method, table[method]) for method in table if 'active' in table[method][0]]
+        if rates:
+            lines += ['Activation rates (share of training steps a mentor taught; mean over '
+                      'seeds):', '', '| method | ' + ' | '.join(names) + ' |',
+                      '|---|' + '---|' * len(names)]
+            for method, runs in rates:
+                cells = [f"{statistics.mean(r['active'][m] for r in runs):.2f}"
+                         if m in runs[0]['active'] else '-' for m in names]
+                lines.append(f'| {method} | ' + ' | '.join(cells) + ' |')
+            lines.append('')
+    return '\n'.join(lines)
+
+
+def plot(results, seeds) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    figure, axes = plt.subplots(1, len(CLASSROOMS), figsize=(12, 4.5), squeeze=False)
+    for axis, (classroom, spec) in zip(axes[0], CLASSROOMS.items()):
+        names, means, stds = [], [], []
+        for method in METHODS:
+            pck = [results[run_name(classroom, method, s)]['PCK'] for s in seeds
+                   if run_name(classroom, method, s) in results]
+            if len(pck) == len(seeds):
+                names.append(method + (' *' if method in PROVISIONAL else ''))
+                means.append(statistics.mean(pck))
+                stds.append(statistics.stdev(pck) if len(pck) > 1 else 0.0)
+        if not names:
+            continue
+        axis.barh(names[::-1], means[::-1], xerr=stds[::-1], capsize=3,
+                  color=['#888' if n.startswith(('NOKD', 'AVER', 'noisy: AVER')) else '#2a7'
+                         for n in names[::-1]])
+        axis.set(xlabel='PCK@0.2 (%), mean ± std over seeds', title=spec['title'],
+                 xlim=(min(means) - 5, max(means) + 3))
+    figure.suptitle('LSP Extended, 1,000 training images, 10 epochs, 64x64 '
+                    '(2-core CPU container); * provisional')
+    figure.tight_layout()
+    figure.savefig(PLOT, dpi=110)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--classrooms', nargs='+', choices=list(CLASSROOMS),
+                        default=list(CLASSROOMS))
+    parser.add_argument('--methods', nargs='+', choices=list(METHODS), default=list(METHODS))
+    parser.add_argument('--rerun', nargs='+', choices=list(METHODS), default=[],
+                        help='forget these methods\' recorded runs and run them again')
+    parser.add_argument('--jobs', type=int, default=default_jobs())
+    parser.add_argument('--archive', default=DEFAULT_ARCHIVE)
+    parser.add_argument('--report-only', action='store_true')
+    args = parser.parse_args()
+    os.chdir(REPO)
+    results = json.load(open(RESULTS)) if osp.isfile(RESULTS) else {}
+    if not args.report_only:
+        prepare(args.archive)
+        forget = {name for name, _, _ in runs_for(args.classrooms, args.rerun, args.seeds)}
+        if forget:
+            os.makedirs(WORK, exist_ok=True)
+            with open(RESULTS, 'w') as f:
+                json.dump({k: v for k, v in results.items() if k not in forget}, f, indent=2)
+        runs = runs_for(args.classrooms, args.methods, args.seeds)
+        results = run_all(runs, RESULTS, WORK, args.jobs)
+    plot(results, args.seeds)
+    print(report(results, args.seeds))
+
+
+if __name__ == '__main__':
+    main()
