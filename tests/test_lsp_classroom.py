@@ -109,21 +109,22 @@ def test_benchmark_runs_every_method_on_the_student_subset():
 SHIPPED = osp.join(REPO, 'data', 'lsp_mentors')
 
 
-@pytest.mark.skipif(not osp.isfile(osp.join(SHIPPED, 'README.md')),
-                    reason='no LSP mentors shipped')
 def test_shipped_mentors_match_their_checksums_and_load():
     readme = open(osp.join(SHIPPED, 'README.md')).read()
     listed = re.findall(r'\| `([\w.-]+\.pth)` \|.*\| `([0-9a-f]{64})` \|', readme)
-    assert listed
+    assert len(listed) == 6
     for name, digest in listed:
         with open(osp.join(SHIPPED, name), 'rb') as f:
             assert hashlib.sha256(f.read()).hexdigest() == digest, name
     from classroomkd_mm.engine import read_config
-    cfg = read_config(osp.join(REPO, 'configs/lsp/litehrnet-18_classroom.py'))
-    for mentor in cfg.model.mentors:
-        mentor.checkpoint = osp.join(REPO, mentor.checkpoint)
-    distiller = MODELS.build(cfg.model)
-    assert set(distiller.mentors) == {'litehrnet-30', 'litehrnet-18'}
+    for config, mentors in (('litehrnet-18_classroom_noisy.py',
+                             {'litehrnet-30', 'litehrnet-18', 'litehrnet-18_weak'}),
+                            ('rtmpose-t_classroom_noisy.py',
+                             {'rtmpose-s', 'rtmpose-t', 'rtmpose-t_weak'})):
+        cfg = read_config(osp.join(REPO, 'configs/lsp', config))
+        for mentor in cfg.model.mentors:
+            mentor.checkpoint = osp.join(REPO, mentor.checkpoint)
+        assert set(MODELS.build(cfg.model).mentors) == mentors
 
 
 def test_mentor_export_is_float16_where_values_fit(tmp_path):

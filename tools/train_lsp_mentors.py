@@ -10,11 +10,11 @@ epochs); the weak ones (for the noisy classroom) for two epochs on the students'
 when there is a GPU, else on the CPU (one single-threaded run per core).
 
 Each mentor is tested on the test split (images 9,001-10,000) with the weights exactly
-as exported to ``work_dirs/lsp_mentors/<name>.pth`` (where the classroom configs look):
+as exported to ``work_dirs/lsp_mentors/<name>.pth``:
 float16, float32 where a value would overflow, as
 ``{'state_dict', 'meta': {'dataset_meta': {'keypoint_id2name'}}}``.
-``--ship`` copies the mentors that the demo uses into ``data/lsp_mentors/`` and writes
-their README (recipe, PCK, SHA-256). A finished mentor is skipped on the next call.
+``--ship`` copies them all into ``data/lsp_mentors/`` (where the classroom configs look)
+and writes their README (recipe, PCK, SHA-256). A finished mentor is skipped on the next call.
 """
 import argparse
 import hashlib
@@ -34,15 +34,16 @@ RESULTS = osp.join(WORK, 'results.json')
 SHIPPED = 'data/lsp_mentors'
 STUDENT_IMAGES = 1000  # the students' training subset (tools/benchmarks/lsp_methods.py)
 SIMCC, HEATMAP = 'configs/lsp/rtmpose-t_lsp-64x64.py', 'configs/lsp/litehrnet-18_lsp-64x64.py'
-# name: (config, epochs, training images (None: all 9,000), shipped in data/lsp_mentors);
-# the longest first, so that parallel CPU workers finish together
+# name: (config, epochs, training images (None: all 9,000)); the same-architecture mentors
+# use the students' own configs. The longest first, so that parallel CPU workers finish
+# together.
 MENTORS = {
-    'litehrnet-30': ('configs/lsp/litehrnet-30_lsp-64x64.py', 10, None, True),
-    'litehrnet-18': ('configs/lsp/litehrnet-18_lsp-64x64_mentor.py', 10, None, True),
-    'rtmpose-s': ('configs/lsp/rtmpose-s_lsp-64x64.py', 10, None, False),
-    'rtmpose-t': ('configs/lsp/rtmpose-t_lsp-64x64_mentor.py', 10, None, False),
-    'litehrnet-18_weak': (HEATMAP, 2, STUDENT_IMAGES, False),
-    'rtmpose-t_weak': (SIMCC, 2, STUDENT_IMAGES, False),
+    'litehrnet-30': ('configs/lsp/litehrnet-30_lsp-64x64.py', 10, None),
+    'litehrnet-18': (HEATMAP, 10, None),
+    'rtmpose-s': ('configs/lsp/rtmpose-s_lsp-64x64.py', 10, None),
+    'rtmpose-t': (SIMCC, 10, None),
+    'litehrnet-18_weak': (HEATMAP, 2, STUDENT_IMAGES),
+    'rtmpose-t_weak': (SIMCC, 2, STUDENT_IMAGES),
 }
 
 
@@ -96,11 +97,11 @@ def sha256(path: str) -> str:
 
 
 def ship(results: dict) -> None:
-    """Copy the demo's mentors into data/lsp_mentors/ with their recipe and checksums."""
+    """Copy the mentors into data/lsp_mentors/ with their recipe and checksums."""
     os.makedirs(SHIPPED, exist_ok=True)
     rows = []
-    for name, (config, epochs, images, shipped) in MENTORS.items():
-        if not shipped or name not in results:
+    for name, (config, epochs, images) in MENTORS.items():
+        if name not in results:
             continue
         shutil.copyfile(mentor_path(name), osp.join(SHIPPED, f'{name}.pth'))
         path = osp.join(SHIPPED, f'{name}.pth')
@@ -113,7 +114,7 @@ def ship(results: dict) -> None:
         f.write(README.format(rows='\n'.join(rows)))
 
 
-README = """# LSP heatmap mentors
+README = """# LSP pose mentors
 
 Trained for this project from scratch on LSP Extended (Johnson and Everingham, CVPR 2011;
 the compact copy described in `../README.md`) by `python tools/train_lsp_mentors.py --ship`
@@ -128,8 +129,9 @@ box) and EPE (pixels of the original image) are measured on the test split (imag
 |---|---|---|---|---|---|---|
 {rows}
 
-The script retrains them with the same recipe (and trains the SimCC classroom's RTMPose
-mentors, which are too large to ship); CPU training is not bit-for-bit reproducible across
+The strong mentors teach the clean classrooms; the weak ones (two epochs on the students'
+1,000 images) join them in the noisy classrooms. The script retrains them all with the
+same recipe; CPU training is not bit-for-bit reproducible across
 machines, so a retrained mentor matches these in recipe, not in checksum.
 """
 
@@ -140,13 +142,13 @@ def main():
     parser.add_argument('--jobs', type=int, default=default_jobs())
     parser.add_argument('--archive', default=DEFAULT_ARCHIVE)
     parser.add_argument('--ship', action='store_true',
-                        help='copy the demo mentors into data/lsp_mentors/ with a README')
+                        help='copy the mentors into data/lsp_mentors/ with a README')
     args = parser.parse_args()
     os.chdir(REPO)
     prepare(args.archive)
     os.makedirs(WORK, exist_ok=True)
     runs = [(name, config, recipe_options(epochs, images))
-            for name, (config, epochs, images, _) in MENTORS.items()
+            for name, (config, epochs, images) in MENTORS.items()
             if not args.only or name in args.only]
     results = run_all(runs, RESULTS, WORK, args.jobs, train_export_and_test)
     for name in MENTORS:

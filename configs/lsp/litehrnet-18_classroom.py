@@ -1,5 +1,5 @@
 # The heatmap classroom on LSP Extended (64x64 crops): a LiteHRNet-18 student; LiteHRNet-30 and
-# LiteHRNet-18 mentors trained from scratch on all 9,000 training images for 15 epochs by
+# LiteHRNet-18 mentors trained from scratch on all 9,000 training images for 10 epochs by
 # tools/train_lsp_mentors.py and shipped in data/lsp_mentors/ (float16; recipe, PCK and
 # checksums in its README). NOKD is litehrnet-18_lsp-64x64.py.
 # Heatmap options of the pose adapter (their defaults, decided on this data; docs/results.md):
@@ -17,7 +17,7 @@ model = dict(
     mentors=[
         dict(name='litehrnet-30', config='{{fileDirname}}/litehrnet-30_lsp-64x64.py',
              checkpoint=mentor_dir + 'litehrnet-30.pth'),
-        dict(name='litehrnet-18', config='{{fileDirname}}/litehrnet-18_lsp-64x64_mentor.py',
+        dict(name='litehrnet-18', config='{{fileDirname}}/litehrnet-18_lsp-64x64.py',
              checkpoint=mentor_dir + 'litehrnet-18.pth'),
     ],
     kf=dict(enabled=True, ranking='softmax', granularity='batch', aggregate='geometric'),

@@ -1,11 +1,11 @@
 # The noisy SimCC classroom: the two strong mentors and a weak RTMPose-t (two epochs on the
-# students' 1,000 images; tools/train_lsp_mentors.py writes it to work_dirs/lsp_mentors/).
+# students' 1,000 images; shipped in data/lsp_mentors/).
 _base_ = ['./rtmpose-t_classroom.py']
 model = dict(mentors=[
     dict(name='rtmpose-s', config='{{fileDirname}}/rtmpose-s_lsp-64x64.py',
-         checkpoint='work_dirs/lsp_mentors/rtmpose-s.pth'),
-    dict(name='rtmpose-t', config='{{fileDirname}}/rtmpose-t_lsp-64x64_mentor.py',
-         checkpoint='work_dirs/lsp_mentors/rtmpose-t.pth'),
-    dict(name='rtmpose-t_weak', config='{{fileDirname}}/rtmpose-t_lsp-64x64_mentor.py',
-         checkpoint='work_dirs/lsp_mentors/rtmpose-t_weak.pth'),
+         checkpoint='data/lsp_mentors/rtmpose-s.pth'),
+    dict(name='rtmpose-t', config='{{fileDirname}}/rtmpose-t_lsp-64x64.py',
+         checkpoint='data/lsp_mentors/rtmpose-t.pth'),
+    dict(name='rtmpose-t_weak', config='{{fileDirname}}/rtmpose-t_lsp-64x64.py',
+         checkpoint='data/lsp_mentors/rtmpose-t_weak.pth'),
 ])

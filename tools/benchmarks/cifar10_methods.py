@@ -1,6 +1,6 @@
 """ClassroomKD against its baselines on real CIFAR-10 with strong mentors; several seeds, resumable.
 
-    python tools/benchmarks/cifar10_methods.py                 # CPU scale (2 CPU cores: hours)
+    python tools/benchmarks/cifar10_methods.py                 # CPU scale (2 CPU cores: about an hour)
     python tools/benchmarks/cifar10_methods.py --scale full    # all 50,000 training images (GPU)
     python tools/benchmarks/cifar10_methods.py --methods "per-sample KF" DTKD --rerun
     python tools/benchmarks/cifar10_methods.py --report-only   # docs from the runs so far
@@ -40,11 +40,11 @@ from cifar10_tensors import load_split, random_crop_flip  # noqa: E402
 
 CLASSROOM = 'configs/cifar10/classroom_resnet8.py'
 SCALES = {  # training images per class, epochs
-    'cpu': dict(train_per_class=500, epochs=12),
+    'cpu': dict(train_per_class=150, epochs=12),
     'full': dict(train_per_class=5000, epochs=20),
 }
 # Weak mentors of the noisy classroom: trained here by tools/train_cifar10_mentor.py on the
-# full training set (a ResNet-8 mentor is refused for a ResNet-8 student: same config).
+# full training set.
 WEAK_MENTORS = {
     'resnet14_1epoch': dict(arch='resnet14', epochs=1),
     'resnet14_wrong60': dict(arch='resnet14', epochs=2, wrong_label_fraction=0.6),
@@ -355,7 +355,7 @@ def write_report(results: dict, docs: str) -> str:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--scale', choices=SCALES, default=None,
-                        help='cpu (default without CUDA): 500 images per class, 12 epochs; '
+                        help='cpu (default without CUDA): 150 images per class, 12 epochs; '
                         'full (default with CUDA): all 50,000, 20 epochs')
     parser.add_argument('--classroom', choices=('clean', 'noisy'), nargs='+',
                         default=['clean', 'noisy'])

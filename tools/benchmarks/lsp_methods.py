@@ -3,7 +3,7 @@
     python tools/benchmarks/lsp_methods.py [--seeds 0 1 2] [--classrooms heatmap simcc]
         [--methods NAME ...] [--rerun NAME ...] [--jobs N] [--report-only]
 
-Needs the mentors of tools/train_lsp_mentors.py. Every student trains on the first 1,000
+Uses the shipped mentors of data/lsp_mentors/ (tools/train_lsp_mentors.py). Every student trains on the first 1,000
 training images of LSP Extended for its config's 10 epochs (the CPU scale; the mentors saw
 all 9,000 images) and is tested on the 1,000 test images (PCK@0.2, EPE). Each finished run
 is recorded in work_dirs/lsp_bench/results.json and skipped on the next call;
@@ -53,7 +53,6 @@ METHODS = {
     'ClassroomKD, heatmap_beta 1': ('', {'model.adapter.heatmap_beta': 1.0}, ('heatmap', )),
     'ClassroomKD, no floor': ('', {'model.adapter.heatmap_floor': 0.0}, ('heatmap', )),
 }
-PROVISIONAL = {'ClassroomKD per-sample'}
 
 
 def slug(text: str) -> str:
@@ -108,8 +107,7 @@ def report(results, seeds) -> str:
             pck = [r['PCK'] for r in runs]
             versus = [paired(pck, [r['PCK'] for r in table[b]])
                       if b in table and b != method else '-' for b in ('NOKD', 'AVER')]
-            mark = ' (provisional)' if method in PROVISIONAL else ''
-            lines.append(f"| {method}{mark} | {mean_std(pck)} | "
+            lines.append(f"| {method} | {mean_std(pck)} | "
                          f"{', '.join(f'{p:.2f}' for p in pck)} | {versus[0]} | {versus[1]} | "
                          f"{mean_std([r['EPE'] for r in runs])} |")
         names = spec['mentors'] + (spec['weak'], )
@@ -139,7 +137,7 @@ def plot(results, seeds) -> None:
             pck = [results[run_name(classroom, method, s)]['PCK'] for s in seeds
                    if run_name(classroom, method, s) in results]
             if len(pck) == len(seeds):
-                names.append(method + (' *' if method in PROVISIONAL else ''))
+                names.append(method)
                 means.append(statistics.mean(pck))
                 stds.append(statistics.stdev(pck) if len(pck) > 1 else 0.0)
         if not names:
@@ -150,7 +148,7 @@ def plot(results, seeds) -> None:
         axis.set(xlabel='PCK@0.2 (%), mean ± std over seeds', title=spec['title'],
                  xlim=(min(means) - 5, max(means) + 3))
     figure.suptitle('LSP Extended, 1,000 training images, 10 epochs, 64x64 '
-                    '(2-core CPU container); * provisional')
+                    '(2-core CPU container)')
     figure.tight_layout()
     figure.savefig(PLOT, dpi=110)
 

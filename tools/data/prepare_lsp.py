@@ -2,8 +2,8 @@
 
     python tools/data/prepare_lsp.py [--archive PATH] [--out data/lspet]
 
-``--archive`` is the project's compact copy (``lspet_128.tar.gz``, looked for by
-default in ``../shared/data/``) or the original
+``--archive`` is the project's compact copy (``data/lspet_128.tar.gz``, the default)
+or the original
 ``lspet_dataset.zip``; a folder already holding ``joints.mat`` and
 ``images/`` is converted in place. The result is ``OUT/images/`` and
 ``OUT/annotations/lsp_{train,test}.json`` (images 1-9,000 train,
@@ -22,11 +22,7 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from lsp_to_coco import convert  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-# the compact copy in the shared data folder beside the checkout (or beside its worktrees)
-DEFAULT_ARCHIVE = next(
-    (path for path in (osp.join(REPO, *up, 'shared', 'data', 'lspet_128.tar.gz')
-                       for up in (('..',), ('..', '..'))) if osp.isfile(path)),
-    osp.join(REPO, '..', 'shared', 'data', 'lspet_128.tar.gz'))
+DEFAULT_ARCHIVE = osp.join(REPO, 'data', 'lspet_128.tar.gz')  # the compact copy, shipped
 ANNOTATIONS = ('annotations/lsp_train.json', 'annotations/lsp_test.json')
 
 

@@ -1,7 +1,7 @@
 """`make demo-pose`: a pose student alone and with ClassroomKD on LSP Extended, on the CPU.
 
-1. unpack and convert LSP Extended (tools/data/prepare_lsp.py; ``--archive`` or
-   ``$LSP_ARCHIVE`` names it when it is not in ``../shared/data/``);
+1. unpack and convert LSP Extended (tools/data/prepare_lsp.py; the compact copy shipped as
+   data/lspet_128.tar.gz, or the archive that ``--archive`` or ``$LSP_ARCHIVE`` names);
 2. test the two shipped heatmap mentors (data/lsp_mentors/: LiteHRNet-30 and LiteHRNet-18,
    trained on all 9,000 training images);
 3. train the LiteHRNet-18 student on the first 1,000 training images for 10 epochs, alone
@@ -29,7 +29,7 @@ from prepare_lsp import DEFAULT_ARCHIVE, prepare  # noqa: E402
 WORK = 'work_dirs/lsp_demo'
 RESULTS = osp.join(WORK, 'results.json')
 MENTORS = {'litehrnet-30': 'configs/lsp/litehrnet-30_lsp-64x64.py',
-           'litehrnet-18': 'configs/lsp/litehrnet-18_lsp-64x64_mentor.py'}
+           'litehrnet-18': 'configs/lsp/litehrnet-18_lsp-64x64.py'}
 
 
 def main():
