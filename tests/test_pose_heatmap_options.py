@@ -59,20 +59,20 @@ def test_heatmap_floor_bounds_a_missed_instance_in_the_geometric_mean():
     # = 0.292201 > the student's 0.2: r = 1 * w / sum = 0.593662 > 0.406338, it teaches.
     confidence, valid = PoseAdapter(Estimator()).confidences(outputs, samples)
     assert confidence[1].tolist() == pytest.approx([0.9, 0.9, 0.9, 0.01])
-    assert batch_confidence(confidence, valid).tolist() == pytest.approx([0.2, 0.292201],
-                                                                         abs=1e-6)
+    w, _ = batch_confidence(confidence, valid, available)
+    assert w.tolist() == pytest.approx([0.2, 0.292201], abs=1e-6)
     ranking = KnowledgeFilter()(confidence, valid, available)
-    assert ranking.ranks.tolist() == pytest.approx([0.406338, 0.593662], abs=1e-6)
-    assert ranking.active.tolist() == [True]
+    assert ranking.ranks[:, 0].tolist() == pytest.approx([0.406338, 0.593662], abs=1e-6)
+    assert ranking.active.tolist() == [[True] * 4]
 
     # No floor: the missed instance adds ln(1e-12) = -27.631021, the mentor's
     # w = exp((3 ln 0.9 - 27.631021) / 4) = exp(-6.986776) = 9.2402e-4, and a mentor
     # right on three instances of four is switched off.
     confidence, _ = PoseAdapter(Estimator(), heatmap_floor=0.0).confidences(outputs, samples)
     assert confidence[1, 3].item() == 0.0
-    assert batch_confidence(confidence, all_valid)[1].item() == pytest.approx(9.2402e-4,
-                                                                              rel=1e-4)
-    assert KnowledgeFilter()(confidence, all_valid, available).active.tolist() == [False]
+    w, _ = batch_confidence(confidence, all_valid, available)
+    assert w[1].item() == pytest.approx(9.2402e-4, rel=1e-4)
+    assert KnowledgeFilter()(confidence, all_valid, available).active.tolist() == [[False] * 4]
 
 
 def test_heatmap_floor_leaves_simcc_confidences_alone():

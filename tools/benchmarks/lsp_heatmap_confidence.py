@@ -83,7 +83,8 @@ def measure(distiller, loader, keep=None):
         confidence, valid = adapter.confidences(outputs, samples)
         below_floor += ((confidence < FLOOR) & valid).sum(-1)
         decisions = {floor: kf(confidence.clamp_min(floor), valid,
-                               torch.ones(count, dtype=torch.bool)).active for floor in active}
+                               torch.ones(count, dtype=torch.bool)).active.any(-1)
+                     for floor in active}  # batch mode: one decision per mentor
         for floor, decision in decisions.items():
             active[floor] += decision.float()
         differ += (decisions[0.0] != decisions[FLOOR]).float()
@@ -128,6 +129,7 @@ def report(stats, names, title) -> None:
         else:
             cells += ['-'] * 3
         print(f'| {name} | ' + ' | '.join(cells) + ' |')
+
 
 if __name__ == '__main__':
     main()
