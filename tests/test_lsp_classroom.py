@@ -140,3 +140,22 @@ def test_mentor_export_is_float16_where_values_fit(tmp_path):
     assert state['bn.running_var'][1] == 1e6
     assert state['bn.num_batches_tracked'].dtype == torch.int64
     assert exported['meta'] == dict(dataset_meta=dict(keypoint_id2name={0: 'right_ankle'}))
+
+
+def test_benchmark_report_pairs_every_method_with_the_three_baselines(monkeypatch):
+    import lsp_methods
+    monkeypatch.chdir(REPO)
+    pck = {'nokd': (40.0, 42.0), 'aver': (43.0, 44.5), 'aver_alpha_lambda': (44.0, 44.0),
+           'classroomkd': (45.0, 44.0)}
+    results = {f'simcc/{method}/seed{seed}': dict(PCK=value, EPE=30.0 - seed,
+                                                   active={'rtmpose-s': 1.0, 'rtmpose-t': 0.5})
+               for method, values in pck.items() for seed, value in enumerate(values)}
+    lines = lsp_methods.report(results, [0, 1]).splitlines()
+    # ClassroomKD 45, 44: mean 44.5, sample std sqrt(0.5) = 0.71; vs NOKD +5, +2; vs AVER
+    # +2, -0.5; vs AVER alpha = lambda +1, 0; EPE 30, 29.
+    assert ('| ClassroomKD | 44.50 ± 0.71 | 45.00, 44.00 | +5.00, +2.00 (mean +3.50) | '
+            '+2.00, -0.50 (mean +0.75) | +1.00, +0.00 (mean +0.50) | 29.50 ± 0.71 |') in lines
+    assert ('Mentors alone (PCK@0.2 %, test split): rtmpose-s 64.40, rtmpose-t 62.91, '
+            'rtmpose-t_weak 26.10.') in lines
+    assert '| ClassroomKD | 1.00 | 0.50 | - |' in lines
+    assert not any(line.startswith('### LiteHRNet') for line in lines)  # no heatmap runs
