@@ -159,3 +159,14 @@ def test_benchmark_report_pairs_every_method_with_the_three_baselines(monkeypatc
             'rtmpose-t_weak 26.10.') in lines
     assert '| ClassroomKD | 1.00 | 0.50 | - |' in lines
     assert not any(line.startswith('### LiteHRNet') for line in lines)  # no heatmap runs
+
+
+def test_benchmark_report_pairs_the_noisy_classroom_with_its_own_aver(monkeypatch):
+    import lsp_methods
+    monkeypatch.chdir(REPO)
+    pck = {'nokd': 40.0, 'aver': 45.0, 'noisy_aver': 43.0, 'noisy_classroomkd': 44.0}
+    results = {f'heatmap/{method}/seed0': dict(PCK=value, EPE=30.0, active={})
+               for method, value in pck.items()}
+    lines = lsp_methods.report(results, [0]).splitlines()
+    assert ('| noisy: ClassroomKD | 44.00 ± 0.00 | 44.00 | +4.00 (mean +4.00) | '
+            '+1.00 (mean +1.00) | - | 30.00 ± 0.00 |') in lines
