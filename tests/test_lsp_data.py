@@ -134,3 +134,20 @@ def test_horizontal_flip_swaps_left_and_right(lsp_dataset):
     np.testing.assert_allclose(keypoints[6], [127 - 113.3375, 73.2831], atol=1e-3)
     # neck and head top stay in their slots
     np.testing.assert_allclose(keypoints[12], [127 - 78.8968, 46.2770], atol=1e-3)
+
+
+def test_shipped_archive_holds_lsp_extended_with_its_checksum():
+    """data/lspet_128.tar.gz, the archive the benchmark, the demo and the mentor script
+    unpack: the checksum data/README.md gives, and the original layout inside."""
+    import hashlib
+    import re
+    import tarfile
+    archive = osp.join(DATA, 'lspet_128.tar.gz')
+    listed = re.search(r'`lspet_128\.tar\.gz`.*SHA-256 `([0-9a-f]{64})`',
+                       open(osp.join(DATA, 'README.md')).read()).group(1)
+    with open(archive, 'rb') as f:
+        assert hashlib.sha256(f.read()).hexdigest() == listed
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+    assert 'lspet/joints.mat' in names
+    assert sum(re.fullmatch(r'lspet/images/im\d{5}\.jpg', n) is not None for n in names) == 10000
