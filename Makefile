@@ -16,4 +16,4 @@ demo-pose: setup
 	$(PYTHON) tools/demo/lsp_classroom.py
 
 clean:
-	rm -rf work_dirs data/cifar10_demo data/cifar10_tests
+	rm -rf work_dirs data/cifar10_demo data/cifar10_tests data/cifar10_testset data/lspet

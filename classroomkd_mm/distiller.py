@@ -224,6 +224,13 @@ class ClassroomKDDistiller(BaseModel):
         losses.update(self.telemetry(step, finite, valid))
         return losses
 
+    def parse_losses(self, losses: Dict[str, Tensor]):
+        """MMEngine's sum of the ``loss`` keys, logged as ``loss``. A student key named
+        ``loss`` itself (MMPretrain's heads) is logged as ``loss_task``: MMEngine would
+        otherwise log it in place of the total."""
+        return super().parse_losses({('loss_task' if key == 'loss' else key): value
+                                     for key, value in losses.items()})
+
     def weigh_task_losses(self, losses: Dict[str, Tensor], loss_calls, step: Step,
                           valid: Tensor) -> Dict[str, Tensor]:
         """Eq. 10's ``r^s · L_task``: per sample in sample mode; in batch mode every

@@ -3,13 +3,11 @@ the benchmark against the Runner's, the mentor-training script, and the benchmar
 import glob
 import hashlib
 import json
-import os
 import os.path as osp
 import re
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 import torch
 

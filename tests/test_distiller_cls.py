@@ -109,6 +109,12 @@ def test_loss_is_eq10_recomputed_by_hand(classroom):
     total = sum(v for k, v in losses.items() if 'loss' in k)
     total.backward()
     assert all(p.grad is None for p in distiller.mentors.parameters())
+    # What the Runner logs: ``loss`` is the sum Eq. 10 minimises, the student's own term
+    # is ``loss_task`` (MMEngine would otherwise log the head's ``loss`` as the total).
+    summed, log_vars = distiller.parse_losses(losses)
+    assert summed.item() == pytest.approx((r[0] * task + distill).item(), rel=1e-4)
+    assert float(log_vars['loss']) == pytest.approx(summed.item())
+    assert float(log_vars['loss_task']) == pytest.approx((r[0] * task).item(), rel=1e-5)
 
 
 def test_predict_and_tensor_modes_are_the_students(classroom):

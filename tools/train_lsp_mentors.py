@@ -18,7 +18,6 @@ and writes their README (recipe, PCK, SHA-256). A finished mentor is skipped on 
 """
 import argparse
 import hashlib
-import json
 import os
 import os.path as osp
 import shutil

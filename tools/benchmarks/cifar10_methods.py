@@ -21,7 +21,7 @@ one uint8 tensor, batches are drawn, cropped and flipped there
 (tools/data/cifar10_tensors.py), and reach the data preprocessor as one stacked tensor
 instead of a list. Every finished run is recorded in WORK_DIR/results.json and skipped
 on the next call; the report (docs/results.md between its markers, and
-docs/cifar10_methods.png) is rewritten at the end.
+docs/cifar10_methods_<scale>.png) is rewritten at the end.
 """
 import argparse
 import copy
@@ -65,7 +65,6 @@ METHODS = {
     'official-code parity': {'official_code_parity': True},
 }
 NOISY_METHODS = ('AVER', 'AVER α=λ', 'KF off', 'ClassroomKD')
-BASELINES = ('AVER', 'NOKD')
 REPORT_START, REPORT_END = '<!-- cifar10_methods report: start -->', \
     '<!-- cifar10_methods report: end -->'
 
@@ -369,9 +368,13 @@ def main():
     parser.add_argument('--slice', type=int, default=None, metavar='N',
                         help='a quick end-to-end check: N images per class for everything '
                         '(students, tests, weak mentors), one epoch')
-    parser.add_argument('--work-dir', default='work_dirs/cifar10_methods')
+    parser.add_argument('--work-dir', default=None,
+                        help='default: work_dirs/cifar10_methods, or ..._slice with --slice '
+                        '(so that its weak mentors never stand in for the real ones)')
     parser.add_argument('--docs', default='docs', help='where results.md and the chart are')
     args = parser.parse_args()
+    args.work_dir = args.work_dir or ('work_dirs/cifar10_methods' + ('_slice' if args.slice
+                                                                     else ''))
     os.chdir(REPO)
     results_path = osp.join(args.work_dir, 'results.json')
     results = json.load(open(results_path)) if osp.isfile(results_path) else dict(

@@ -20,10 +20,10 @@ import torch
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(REPO, 'tools', 'data'))
+from lsp_methods import TRAIN_IMAGES  # noqa: E402
 from prepare_lsp import DEFAULT_ARCHIVE, prepare  # noqa: E402
 
 CLASSROOM = 'configs/lsp/litehrnet-18_classroom_noisy.py'
-FLOOR = 0.01
 
 
 def build(student_checkpoint=None):
@@ -32,7 +32,7 @@ def build(student_checkpoint=None):
 
     from classroomkd_mm.engine import read_config
     cfg = read_config(osp.join(REPO, CLASSROOM))
-    cfg.train_dataloader.dataset.indices = 1000
+    cfg.train_dataloader.dataset.indices = TRAIN_IMAGES
     cfg.train_dataloader.num_workers = 0
     cfg.train_dataloader.persistent_workers = False
     set_random_seed(0)  # the student's initialisation and the augmentation
@@ -60,11 +60,11 @@ def measure(distiller, loader, keep=None):
     """Shares of visible keypoints reading <= 0, of instances below the floor, and of batches
     in which each mentor teaches without and with the floor (and in which those differ)."""
     from classroomkd_mm.adapters.pose import sample_keypoints
-    from classroomkd_mm.core import KnowledgeFilter
-    adapter, kf = distiller.adapter, KnowledgeFilter()
+    adapter, kf = distiller.adapter, distiller.classroom.kf
+    floor = adapter.heatmap_floor  # the classroom's own, compared with none
     count = len(distiller.mentors) + 1
     nonpositive, below_floor = torch.zeros(count), torch.zeros(count)
-    active = {floor: torch.zeros(count - 1) for floor in (0.0, FLOOR)}
+    active = {bound: torch.zeros(count - 1) for bound in (0.0, floor)}
     differ = torch.zeros(count - 1)
     keypoints = instances = batches = 0
     generator = torch.Generator().manual_seed(0)
@@ -81,17 +81,18 @@ def measure(distiller, loader, keep=None):
         nonpositive += ((raw <= 0) & visible).flatten(1).sum(-1)
         adapter.heatmap_floor = 0.0
         confidence, valid = adapter.confidences(outputs, samples)
-        below_floor += ((confidence < FLOOR) & valid).sum(-1)
-        decisions = {floor: kf(confidence.clamp_min(floor), valid,
+        below_floor += ((confidence < floor) & valid).sum(-1)
+        decisions = {bound: kf(confidence.clamp_min(bound), valid,
                                torch.ones(count, dtype=torch.bool)).active.any(-1)
-                     for floor in active}  # batch mode: one decision per mentor
-        for floor, decision in decisions.items():
-            active[floor] += decision.float()
-        differ += (decisions[0.0] != decisions[FLOOR]).float()
+                     for bound in active}  # batch mode: one decision per mentor
+        for bound, decision in decisions.items():
+            active[bound] += decision.float()
+        differ += (decisions[0.0] != decisions[floor]).float()
         keypoints += int(visible.sum())
         instances += int(valid.sum())
         batches += 1
-    return dict(nonpositive=nonpositive / keypoints, below_floor=below_floor / instances,
+    return dict(floor=floor, nonpositive=nonpositive / keypoints,
+                below_floor=below_floor / instances,
                 active={f: a / batches for f, a in active.items()}, differ=differ / batches)
 
 
@@ -118,13 +119,14 @@ def main():
 
 def report(stats, names, title) -> None:
     print(f'\n{title}')
-    print('| model | visible keypoints reading <= 0 | instances below 0.01 | teaches, no '
-          'floor | teaches, floor 0.01 | batches where the two differ |')
+    floor = stats['floor']
+    print(f'| model | visible keypoints reading <= 0 | instances below {floor} | teaches, no '
+          f'floor | teaches, floor {floor} | batches where the two differ |')
     print('|---|---|---|---|---|---|')
     for index, name in enumerate(names):
         cells = [f"{stats['nonpositive'][index]:.3f}", f"{stats['below_floor'][index]:.3f}"]
         if index:
-            cells += [f"{stats['active'][f][index - 1]:.3f}" for f in (0.0, FLOOR)]
+            cells += [f"{stats['active'][f][index - 1]:.3f}" for f in (0.0, floor)]
             cells.append(f"{stats['differ'][index - 1]:.3f}")
         else:
             cells += ['-'] * 3
