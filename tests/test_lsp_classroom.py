@@ -153,8 +153,9 @@ def test_benchmark_report_pairs_every_method_with_the_three_baselines(monkeypatc
     lines = lsp_methods.report(results, [0, 1]).splitlines()
     # ClassroomKD 45, 44: mean 44.5, sample std sqrt(0.5) = 0.71; vs NOKD +5, +2; vs AVER
     # +2, -0.5; vs AVER alpha = lambda +1, 0; EPE 30, 29.
-    assert ('| ClassroomKD | 44.50 ± 0.71 | 45.00, 44.00 | +5.00, +2.00 (mean +3.50) | '
-            '+2.00, -0.50 (mean +0.75) | +1.00, +0.00 (mean +0.50) | 29.50 ± 0.71 |') in lines
+    assert ('| ClassroomKD | 44.50 ± 0.71 | 45.00, 44.00 | +5.00, +2.00 (mean +3.50; 2/2 better) '
+            '| +2.00, -0.50 (mean +0.75; 1/2 better) | +1.00, +0.00 (mean +0.50; 1/2 better) '
+            '| 29.50 ± 0.71 |') in lines
     assert ('Mentors alone (PCK@0.2 %, test split): rtmpose-s 64.40, rtmpose-t 62.91, '
             'rtmpose-t_weak 26.10.') in lines
     assert '| ClassroomKD | 1.00 | 0.50 | - |' in lines
@@ -168,5 +169,5 @@ def test_benchmark_report_pairs_the_noisy_classroom_with_its_own_aver(monkeypatc
     results = {f'heatmap/{method}/seed0': dict(PCK=value, EPE=30.0, active={})
                for method, value in pck.items()}
     lines = lsp_methods.report(results, [0]).splitlines()
-    assert ('| noisy: ClassroomKD | 44.00 ± 0.00 | 44.00 | +4.00 (mean +4.00) | '
-            '+1.00 (mean +1.00) | - | 30.00 ± 0.00 |') in lines
+    assert ('| noisy: ClassroomKD | 44.00 ± 0.00 | 44.00 | +4.00 (mean +4.00; 1/1 better) | '
+            '+1.00 (mean +1.00; 1/1 better) | - | 30.00 ± 0.00 |') in lines

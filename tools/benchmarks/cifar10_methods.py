@@ -35,8 +35,10 @@ import time
 import torch
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path[:0] = [osp.join(REPO, 'tools'), osp.join(REPO, 'tools', 'data')]
+sys.path[:0] = [osp.join(REPO, 'tools'), osp.join(REPO, 'tools', 'data'),
+                osp.join(REPO, 'tools', 'benchmarks')]
 from cifar10_tensors import load_split, random_crop_flip  # noqa: E402
+from seed_stats import mean_std, paired  # noqa: E402
 
 CLASSROOM = 'configs/cifar10/classroom_resnet8.py'
 SCALES = {  # training images per class, epochs
@@ -192,21 +194,6 @@ def parse_key(key: str):
 
 
 # ----------------------------------------------------------------------------- report
-
-
-def mean_std(values):
-    return statistics.mean(values), statistics.stdev(values) if len(values) > 1 else 0.0
-
-
-def paired(accs: dict, baseline: dict) -> str:
-    """Per-seed differences against ``baseline`` on the seeds both have, and their mean."""
-    seeds = [s for s in accs if s in baseline]
-    if not seeds:
-        return '-'
-    diffs = [accs[s] - baseline[s] for s in seeds]
-    wins = sum(d > 0 for d in diffs)
-    return (', '.join(f'{d:+.2f}' for d in diffs) +
-            f' (mean {statistics.mean(diffs):+.2f}; {wins}/{len(diffs)} better)')
 
 
 def accuracy_table(runs: dict, nokd: dict, clean: dict = None) -> list:

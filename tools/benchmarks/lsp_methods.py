@@ -20,9 +20,11 @@ import statistics
 import sys
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path[:0] = [osp.join(REPO, 'tools'), osp.join(REPO, 'tools', 'data')]
+sys.path[:0] = [osp.join(REPO, 'tools'), osp.join(REPO, 'tools', 'data'),
+                osp.join(REPO, 'tools', 'benchmarks')]
 from lsp_runs import default_jobs, run_all  # noqa: E402
 from prepare_lsp import DEFAULT_ARCHIVE, prepare  # noqa: E402
+from seed_stats import mean_std, paired  # noqa: E402
 
 WORK = 'work_dirs/lsp_bench'
 RESULTS = osp.join(WORK, 'results.json')
@@ -80,21 +82,20 @@ def runs_for(classrooms, methods, seeds):
     return runs
 
 
-def paired(values, baseline):
-    diffs = [a - b for a, b in zip(values, baseline)]
-    return ', '.join(f'{d:+.2f}' for d in diffs) + f' (mean {statistics.mean(diffs):+.2f})'
-
-
-def mean_std(values):
-    std = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f'{statistics.mean(values):.2f} ± {std:.2f}'
-
-
 def shipped_mentor_pck(readme: str = MENTOR_README) -> dict:
     """Each shipped mentor's PCK@0.2 on the test split, from its README's table."""
     rows = re.findall(r'^\| `([\w.-]+)\.pth` \|[^|]*\|[^|]*\| ([\d.]+) \|', open(readme).read(),
                       re.MULTILINE)
     return {name: float(pck) for name, pck in rows}
+
+
+def by_seed(runs, seeds, metric: str) -> dict:
+    return {seed: run[metric] for seed, run in zip(seeds, runs)}
+
+
+def mean_pm_std(values) -> str:
+    mean, std = mean_std(list(values))
+    return f'{mean:.2f} ± {std:.2f}'
 
 
 def baselines(method: str) -> tuple:
@@ -120,12 +121,12 @@ def report(results, seeds) -> str:
                   'vs AVER (paired) | vs AVER, alpha = lambda (paired) | EPE mean ± std (px) |',
                   '|---|---|---|---|---|---|---|']
         for method, runs in table.items():
-            pck = [r['PCK'] for r in runs]
-            versus = [paired(pck, [r['PCK'] for r in table[b]]) if b in table and b != method
-                      else '-' for b in baselines(method)]
-            lines.append(f"| {method} | {mean_std(pck)} | "
-                         f"{', '.join(f'{p:.2f}' for p in pck)} | {' | '.join(versus)} | "
-                         f"{mean_std([r['EPE'] for r in runs])} |")
+            pck = by_seed(runs, seeds, 'PCK')
+            versus = [paired(pck, by_seed(table[b], seeds, 'PCK'))
+                      if b in table and b != method else '-' for b in baselines(method)]
+            lines.append(f"| {method} | {mean_pm_std(pck.values())} | "
+                         f"{', '.join(f'{p:.2f}' for p in pck.values())} | "
+                         f"{' | '.join(versus)} | {mean_pm_std(r['EPE'] for r in runs)} |")
         names = spec['mentors'] + (spec['weak'], )
         own = ', '.join(f'{m} {mentors[m]:.2f}' for m in names if m in mentors)
         lines += ['', f'Mentors alone (PCK@0.2 %, test split): {own}.', '']
@@ -154,8 +155,9 @@ def plot(results, seeds) -> None:
                    if run_name(classroom, method, s) in results]
             if len(pck) == len(seeds):
                 names.append(method)
-                means.append(statistics.mean(pck))
-                stds.append(statistics.stdev(pck) if len(pck) > 1 else 0.0)
+                mean, std = mean_std(pck)
+                means.append(mean)
+                stds.append(std)
         if not names:
             continue
         axis.barh(names[::-1], means[::-1], xerr=stds[::-1], capsize=3,
