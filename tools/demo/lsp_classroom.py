@@ -28,8 +28,7 @@ from prepare_lsp import DEFAULT_ARCHIVE, prepare  # noqa: E402
 
 WORK = 'work_dirs/lsp_demo'
 RESULTS = osp.join(WORK, 'results.json')
-MENTORS = {'litehrnet-30': 'configs/lsp/litehrnet-30_lsp-64x64.py',
-           'litehrnet-18': 'configs/lsp/litehrnet-18_lsp-64x64.py'}
+CLASSROOM = 'configs/lsp/litehrnet-18_classroom.py'  # the benchmark's heatmap classroom
 
 
 def main():
@@ -41,11 +40,14 @@ def main():
     prepare(args.archive)
     os.makedirs(WORK, exist_ok=True)
     results = json.load(open(RESULTS)) if osp.isfile(RESULTS) else {}
-    for name, config in MENTORS.items():
-        if name not in results:
-            print(f'[demo, {time.time() - start:.0f} s] testing mentor {name}', flush=True)
-            results[name] = test_checkpoint(config, osp.join(WORK, name),
-                                            f'data/lsp_mentors/{name}.pth')
+    from classroomkd_mm.engine import read_config
+    mentors = read_config(osp.join(REPO, CLASSROOM)).model.mentors
+    for mentor in mentors:
+        if mentor.name not in results:
+            print(f'[demo, {time.time() - start:.0f} s] testing mentor {mentor.name}',
+                  flush=True)
+            results[mentor.name] = test_checkpoint(mentor.config, osp.join(WORK, mentor.name),
+                                                   mentor.checkpoint)
             with open(RESULTS, 'w') as f:
                 json.dump(results, f, indent=2)
     print(f'[demo, {time.time() - start:.0f} s] training the student alone and in the '
@@ -57,7 +59,7 @@ def main():
     print(f'\nLSP Extended, 64x64 crops: students on {TRAIN_IMAGES} training images for 10 '
           f'epochs, mentors on 9000; 1000 test images; {time.time() - start:.0f} s in all')
     print(f"{'model':<26}{'role':<9}{'PCK@0.2 (%)':>12}{'EPE (px)':>10}")
-    rows = [(name, 'mentor', results[name]) for name in MENTORS]
+    rows = [(mentor.name, 'mentor', results[mentor.name]) for mentor in mentors]
     rows += [(f'litehrnet-18 {method}', 'student', results[name])
              for (name, _, _), method in zip(students, ('NOKD', 'ClassroomKD'))]
     for name, role, metrics in rows:
