@@ -19,6 +19,10 @@ model = dict(
     backbone=dict(out_indices=(3, ), norm_cfg=dict(type='BN'), init_cfg=None),
     head=dict(in_channels=192, out_channels=14, input_size=input_size,
               in_featuremap_size=tuple(s // 16 for s in input_size), decoder=codec))
+# The backbone's last stage (stride 32) still runs but feeds nothing, so its weights get no
+# gradient: DistributedDataParallel (tools/dist_train.sh) must be told, or it stops at the
+# second iteration.
+find_unused_parameters = True
 
 train_pipeline = [
     dict(type='LoadImage'),

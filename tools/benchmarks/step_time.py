@@ -1,6 +1,7 @@
 """Per-step time and autograd memory of ClassroomKD against its baselines, on one machine.
 
     python tools/benchmarks/step_time.py [--device cpu|cuda] [--batch 64] [--reps 15] [--compile]
+                                         [--mentors resnet110,resnet8,...]
 
 The paper's CIFAR classroom (ResNet-20 student; ResNet-110 teacher; ResNet-8,
 ResNet-14, ShuffleNetV2, MobileNetV2 and ShuffleNetV1 peers; 100 classes,
@@ -41,10 +42,10 @@ def classifier(arch):
     return dict(type='CifarClassifier', arch=arch, num_classes=100)
 
 
-def save_mentor_checkpoints(folder):
+def save_mentor_checkpoints(folder, mentors=(TEACHER,) + PEERS):
     """Seeded random weights for every mentor, so that every variant loads the same ones."""
     paths = {}
-    for seed, arch in enumerate((TEACHER,) + PEERS):
+    for seed, arch in enumerate(mentors):
         torch.manual_seed(seed)
         paths[arch] = f'{folder}/{arch}.pth'
         torch.save(dict(state_dict=MODELS.build(classifier(arch)).state_dict()), paths[arch])
@@ -170,15 +171,18 @@ def main():
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--compile', action='store_true',
                         help='also time the fast path with torch.compile (compiles first)')
+    parser.add_argument('--mentors', default=','.join((TEACHER,) + PEERS),
+                        help='the classroom, teacher first (default: the paper\'s six); a '
+                        'smaller one makes a quick check (tools/gpu_check.py --dry-run)')
     args = parser.parse_args()
     device = torch.device(args.device)
     init_default_scope('mmpretrain')
-    mentors = (TEACHER,) + PEERS
-    checkpoints = save_mentor_checkpoints(tempfile.mkdtemp())
+    mentors = tuple(args.mentors.split(','))
+    checkpoints = save_mentor_checkpoints(tempfile.mkdtemp(), mentors)
     aver = dict(kf=dict(enabled=False), mentoring=dict(enabled=False), rank_weights=False)
     low_precision = 'bfloat16' if device.type == 'cpu' else 'float16'
     models = {
-        'KD (teacher)': distiller(checkpoints, (TEACHER,), **aver),
+        'KD (teacher)': distiller(checkpoints, mentors[:1], **aver),
         'AVER': distiller(checkpoints, mentors, **aver),
         'ClassroomKD': distiller(checkpoints, mentors),
         'ClassroomKD, per-sample': distiller(checkpoints, mentors, kf=dict(granularity='sample')),
