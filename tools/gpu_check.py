@@ -955,7 +955,7 @@ def parse_args(argv=None):
     parser.add_argument('--budget', type=float, default=float(sum(NOMINAL.values())),
                         help='seconds for the whole run')
     parser.add_argument('--pose-epochs', type=int, default=5,
-                        help='epochs of the 1,000 LSP training images (32 iterations each)')
+                        help='epochs of the 1,000 LSP training images (31 iterations each)')
     parser.add_argument('--prepare', action='store_true',
                         help=f'here: fill {CARRY}/ and report what a device call carries')
     parser.add_argument('--size-only', action='store_true', help='with --prepare: sizes only')
