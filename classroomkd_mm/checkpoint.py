@@ -1,7 +1,7 @@
 """Safe loading of mentor checkpoints (local path or URL).
 
-Mentor weights are read with ``torch.load(weights_only=True)``: tensors and
-plain containers only, so a crafted file cannot run code. Trusted legacy files
+Mentor weights are read by ``compat.load_checkpoint_file``: tensors, plain containers
+and MMEngine's data types only, so a crafted file cannot run code (on every torch). Trusted legacy files
 that pickle other objects need an explicit ``trust_checkpoint=True``.
 """
 import os
@@ -13,6 +13,8 @@ from urllib.parse import urlparse
 import torch
 import torch.distributed as dist
 from torch import nn
+
+from .compat import load_checkpoint_file
 
 
 def is_url(source: str) -> bool:
@@ -60,8 +62,7 @@ def read_checkpoint(source: str, mentor: str, trusted: bool = False) -> Tuple[di
     """State dict and meta of a zoo checkpoint (``{'state_dict', 'meta'}``) or bare state dict."""
     path = local_copy(source, mentor)
     try:
-        # MMEngine's data-only types are allow-listed on import (engine/safe_globals.py)
-        checkpoint = torch.load(path, map_location='cpu', weights_only=not trusted)
+        checkpoint = load_checkpoint_file(path, trusted)
     except pickle.UnpicklingError as error:
         raise RuntimeError(
             f"mentor '{mentor}': {path} holds pickled objects beyond tensors and plain "

@@ -175,17 +175,9 @@ def test_slurm_train_builds_the_openmmlab_srun_line(tmp_path):
     assert '--gres=gpu:2' in args and '--ntasks-per-node=2' in args
 
 
-def load_train_tool():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location('train_tool', osp.join(REPO, 'tools', 'train.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_eight_processes_on_a_single_gpu_recipe_warn():
     from classroomkd_mm.engine import read_config
-    train_tool = load_train_tool()
+    from classroomkd_mm.engine import train as train_tool
     cfg = read_config(osp.join(REPO, 'configs/cifar100/classroom_resnet20_resnet110.py'))
     warning = train_tool.batch_size_warning(cfg, world_size=8, auto_scale_lr=False)
     assert 'global batch of 64' in warning and '8 processes x batch 64 make 512' in warning
@@ -197,11 +189,16 @@ def test_eight_processes_on_a_single_gpu_recipe_warn():
 
 
 def test_auto_scale_lr_needs_a_base_batch_size(tmp_path):
-    train_tool = load_train_tool()
     from mmengine.config import Config
+
+    from classroomkd_mm.engine import train as train_tool
     cfg = Config(dict(train_dataloader=dict(batch_size=4)))
     with pytest.raises(train_tool.UserError, match='auto_scale_lr.base_batch_size'):
         train_tool.configure_lr_scaling(cfg, 'none', auto_scale_lr=True)
+    cfg.auto_scale_lr = None  # as the LSP configs set it: no scaling, no crash
+    with pytest.raises(train_tool.UserError, match='auto_scale_lr.base_batch_size'):
+        train_tool.configure_lr_scaling(cfg, 'none', auto_scale_lr=True)
+    assert train_tool.batch_size_warning(cfg, world_size=8, auto_scale_lr=False) is None
     cfg.auto_scale_lr = dict(base_batch_size=64)
     train_tool.configure_lr_scaling(cfg, 'none', auto_scale_lr=True)
     assert cfg.auto_scale_lr.enable is True

@@ -16,17 +16,15 @@ from runner_utils import DATA, REPO
 sys.path[:0] = [osp.join(REPO, 'tools'), osp.join(REPO, 'tools', 'data'),
                 osp.join(REPO, 'tools', 'benchmarks')]
 from lsp_runs import train_and_test  # noqa: E402
-from lsp_to_coco import convert  # noqa: E402
 from train_lsp_mentors import export_fp16, keypoint_names  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures('pose_scope')
 SLICE = osp.join(DATA, 'lsp_slice')
 
 
-@pytest.fixture(scope='module')
-def slice_annotations(tmp_path_factory):
-    return convert(SLICE, str(tmp_path_factory.mktemp('lsp_slice_annotations')),
-                   train_images=40)
+@pytest.fixture
+def slice_annotations(lsp_slice_annotations):
+    return lsp_slice_annotations
 
 
 def on_slice(annotations) -> dict:

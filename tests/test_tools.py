@@ -80,7 +80,8 @@ def test_classroom_config_trains_through_tools_train(trained_run):
 
 def test_training_checkpoint_holds_no_mentor_weights(trained_run):
     _, work_dir, _ = trained_run
-    state = torch.load(osp.join(work_dir, 'epoch_2.pth'), weights_only=True)['state_dict']
+    from classroomkd_mm.compat import load_checkpoint_file
+    state = load_checkpoint_file(osp.join(work_dir, 'epoch_2.pth'))['state_dict']
     assert any(k.startswith('student.') for k in state)
     assert not any(k.startswith('mentors.') for k in state)
 
@@ -139,6 +140,14 @@ def test_amp_trains_on_cpu_in_bfloat16(tmp_path, cifar10_tiny):
     assert result.returncode == 0, result.stderr[-3000:]
     log = result.stdout + result.stderr
     assert "type='CPUAmpOptimWrapper'" in log and 'loss_distill' in log
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CUDA --amp is float16, which pose heads read')
+def test_amp_on_cpu_refuses_pose_configs_in_one_line():
+    result = run_tool('tools/train.py', 'configs/lsp/rtmpose-t_classroom.py', '--amp')
+    assert result.returncode == 2
+    assert result.stderr.startswith('error: --amp without CUDA autocasts to bfloat16')
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_tools_test_evaluates_a_classroom_without_its_mentors(trained_run, tmp_path):

@@ -11,7 +11,7 @@ import os.path as osp
 
 import torch
 
-import classroomkd_mm  # noqa: F401  (allows MMEngine's checkpoint types in weights_only loads)
+from classroomkd_mm.compat import load_checkpoint_file
 from classroomkd_mm.engine.launch import UserError, run_tool
 
 PREFIX = 'student.'
@@ -21,7 +21,7 @@ def export_student(source: str, target: str) -> int:
     """Save the student's weights of ``source`` to ``target``; return how many tensors."""
     if not osp.isfile(source):
         raise UserError(f'checkpoint {source!r} does not exist')
-    checkpoint = torch.load(source, map_location='cpu', weights_only=True)
+    checkpoint = load_checkpoint_file(source)  # refuses a file that pickles code
     state = checkpoint.get('state_dict', checkpoint)
     student = {key[len(PREFIX):]: value for key, value in state.items()
                if key.startswith(PREFIX)}

@@ -11,6 +11,8 @@ import torchvision
 from mmengine.model import BaseModel
 from mmengine.registry import MODELS
 
+from ..compat import register_state_dict_hooks
+
 PREFIX = 'network.'
 
 
@@ -40,8 +42,7 @@ class TorchvisionClassifier(BaseModel):
             raise ValueError(f'torchvision.models has no {name!r}')
         self.network = builder(weights=None, num_classes=num_classes)
         self.num_classes = num_classes
-        self.register_state_dict_post_hook(drop_prefix)
-        self.register_load_state_dict_pre_hook(add_prefix)
+        register_state_dict_hooks(self, post_save=drop_prefix, pre_load=add_prefix)
 
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
         if mode != 'tensor':

@@ -14,6 +14,8 @@ import shutil
 import tarfile
 from collections import defaultdict
 
+from classroomkd_mm.compat import extract_tar
+
 ARCHIVE = osp.join(osp.dirname(__file__), '..', '..', 'data', 'cifar10_jpg.tar.gz')
 
 
@@ -37,7 +39,7 @@ def prepare(out: str, train_per_class: int, test_per_class: int) -> str:
                   for m in sorted(group, key=lambda m: m.name)[:request[split]]}
         # extract in archive order: seeking backwards in a gzip stream re-reads it
         chosen = [m for m in members if m.name in chosen]
-        archive.extractall(out, members=chosen, filter='data')
+        extract_tar(archive, out, members=chosen)
     with open(stamp, 'w') as f:
         json.dump(request, f)
     return out

@@ -21,6 +21,8 @@ import zipfile
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from lsp_to_coco import convert  # noqa: E402
 
+from classroomkd_mm.compat import extract_tar  # noqa: E402
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_ARCHIVE = osp.join(REPO, 'data', 'lspet_128.tar.gz')  # the compact copy, shipped
 ANNOTATIONS = ('annotations/lsp_train.json', 'annotations/lsp_test.json')
@@ -49,10 +51,10 @@ def prepare(archive: str = DEFAULT_ARCHIVE, out: str = 'data/lspet') -> str:
         unpacked = tempfile.mkdtemp(dir=osp.dirname(osp.abspath(out)))
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as f:
-                f.extractall(unpacked)
+                extract_tar(f, unpacked)
         else:
             with tarfile.open(archive) as f:
-                f.extractall(unpacked, filter='data')
+                f.extractall(unpacked)
         shutil.rmtree(out, ignore_errors=True)
         shutil.move(find_root(unpacked), out)
         shutil.rmtree(unpacked)

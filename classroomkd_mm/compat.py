@@ -1,0 +1,170 @@
+"""Every feature newer than the oldest supported stack, behind one guard each.
+
+The oldest stack that CI tests is Python 3.10, torch 2.1, numpy 1.26 (README,
+"Installing into an existing workspace"). Each function here uses the newer
+API where it exists and a tested fallback where it does not, so that importing
+the plugin never fails on a version inside the supported range.
+"""
+import functools
+import importlib
+import os.path as osp
+import pickle
+import tarfile
+from typing import Iterable, Optional
+
+import torch
+from torch import nn
+
+# --- checkpoints: loading that refuses code on every torch version -----------------------
+
+# numpy 2 moved ``numpy.core`` to ``numpy._core``; pickles name whichever wrote them.
+NUMPY_ALIASES = {'numpy.core': 'numpy._core', 'numpy._core': 'numpy.core'}
+# What a checkpoint may name beyond torch's own allow-list: data types only, no code.
+DATA_GLOBALS = {
+    # plain containers and values (today's torch allow-lists these too; torch 2.1 does not)
+    '_codecs.encode',  # protocol-2 pickles write bytes as _codecs.encode(str, 'latin1')
+    'builtins.bytearray', 'builtins.complex', 'builtins.set', 'builtins.frozenset',
+    'builtins.slice', 'collections.Counter', 'collections.OrderedDict',
+    # tensors' companions
+    'torch.Size', 'torch.device', 'torch.nn.parameter.Parameter',
+    'torch.serialization._get_layout',
+    # MMEngine's message hub and numpy (see engine/safe_globals.py)
+    'mmengine.logging.history_buffer.HistoryBuffer', 'numpy.ndarray', 'numpy.dtype',
+    'numpy.core.multiarray._reconstruct', 'numpy.core.multiarray.scalar',
+    'numpy._core.multiarray._reconstruct', 'numpy._core.multiarray.scalar',
+}
+
+
+def torch_allowed_globals() -> set:
+    """The names torch's own ``weights_only`` unpickler accepts (tensors, dtypes, layouts)."""
+    from torch import _weights_only_unpickler
+    return set(_weights_only_unpickler._get_allowed_globals())
+
+
+def is_allowed_global(module: str, name: str) -> bool:
+    full = f'{module}.{name}'
+    if full in DATA_GLOBALS or full in torch_allowed_globals():
+        return True
+    return module == 'numpy.dtypes' and name.endswith('DType')  # numpy >= 1.25's dtype classes
+
+
+def import_global(module: str, name: str):
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        for old, new in NUMPY_ALIASES.items():
+            if module.startswith(old + '.'):
+                return getattr(importlib.import_module(new + module[len(old):]), name)
+        raise
+
+
+class DataOnlyUnpickler(pickle.Unpickler):
+    """An unpickler that builds tensors, containers and MMEngine's data types, and
+    refuses every other global (so no callable a file names can run)."""
+
+    def find_class(self, module, name):
+        if not is_allowed_global(module, name):
+            raise pickle.UnpicklingError(
+                f'Unsupported global: GLOBAL {module}.{name} is not a tensor, plain '
+                'container or MMEngine data type')
+        return import_global(module, name)
+
+
+class data_only_pickle:  # noqa: N801  (a module-like namespace for ``torch.load``)
+    """``torch.load(pickle_module=...)``: the standard pickle with the data-only unpickler."""
+    Unpickler = DataOnlyUnpickler
+    __name__ = 'data_only_pickle'
+
+    @staticmethod
+    def load(file, **kwargs):  # torch's legacy (non-zip) format reads its header with it
+        return DataOnlyUnpickler(file, **kwargs).load()
+
+
+def load_checkpoint_file(path: str, trusted: bool = False, map_location='cpu'):
+    """``torch.load`` a checkpoint; unless ``trusted``, only tensors, plain containers and
+    MMEngine's data types are built, on every torch version.
+
+    The same unpickler runs on torch 2.1 (whose ``weights_only`` allow-list cannot be
+    extended) and on today's torch, and it reads numpy 1 and numpy 2 pickles alike,
+    so a checkpoint moves between the oldest and the newest stack in both directions.
+    A refused file raises ``pickle.UnpicklingError``.
+    """
+    if trusted:
+        return torch.load(path, map_location=map_location, weights_only=False)
+    return torch.load(path, map_location=map_location, weights_only=False,
+                      pickle_module=data_only_pickle)
+
+
+def add_safe_globals(objects: list, aliases: list = ()) -> bool:
+    """Allow-list ``objects`` for torch's default ``weights_only`` loads (torch >= 2.4), as
+    MMEngine's Runner loads resume checkpoints with torch's default. ``aliases`` are
+    ``(object, 'module.name')`` pairs for objects that pickles name otherwise; torch takes
+    them from 2.6 on. Older torch loads without ``weights_only`` by default and has no
+    allow-list: returns False there."""
+    add = getattr(torch.serialization, 'add_safe_globals', None)
+    if add is None:
+        return False
+    add(list(objects))
+    try:
+        add(list(aliases))
+    except (TypeError, AttributeError):  # torch 2.4-2.5: no (object, name) pairs
+        pass
+    return True
+
+
+# --- nn.Module state-dict hooks ---------------------------------------------------------
+
+def register_state_dict_hooks(module: nn.Module, post_save, pre_load) -> None:
+    """``post_save(module, state_dict, prefix, local_metadata)`` after ``state_dict()`` and
+    ``pre_load(module, state_dict, prefix, *rest)`` before ``load_state_dict()``.
+
+    torch >= 2.5 has public methods for both; older torch has their private forms.
+    """
+    public_save = getattr(module, 'register_state_dict_post_hook', None)
+    public_load = getattr(module, 'register_load_state_dict_pre_hook', None)
+    if public_save is not None and public_load is not None:
+        public_save(post_save)
+        public_load(pre_load)
+    else:
+        register_state_dict_hooks_before_torch_2_5(module, post_save, pre_load)
+
+
+def register_state_dict_hooks_before_torch_2_5(module: nn.Module, post_save, pre_load) -> None:
+    """The same hooks through the private methods torch 2.1-2.4 have (and later torch keeps)."""
+    module._register_state_dict_hook(post_save)
+    module._register_load_state_dict_pre_hook(pre_load, with_module=True)
+
+
+# --- archives -----------------------------------------------------------------------------
+
+def extract_tar(archive: tarfile.TarFile, dest: str,
+                members: Optional[Iterable[tarfile.TarInfo]] = None) -> None:
+    """``archive.extractall`` with the ``'data'`` filter where Python has it (3.12, and late
+    3.8-3.11 patch releases); elsewhere regular files and folders only, inside ``dest``."""
+    if hasattr(tarfile, 'data_filter'):
+        archive.extractall(dest, members=members, filter='data')
+    else:
+        extract_plain_members(archive, dest, members)
+
+
+def extract_plain_members(archive: tarfile.TarFile, dest: str,
+                          members: Optional[Iterable[tarfile.TarInfo]] = None) -> None:
+    """Extract regular files and folders that land inside ``dest``; refuse anything else
+    (links, devices, absolute or ``..`` paths) before extracting any member."""
+    root = osp.realpath(dest)
+    members = list(archive.getmembers() if members is None else members)
+    for member in members:
+        target = osp.realpath(osp.join(root, member.name))
+        if not (member.isfile() or member.isdir()) or osp.commonpath([root, target]) != root:
+            raise tarfile.TarError(f'refusing to extract {member.name!r}: not a plain '
+                                   f'file or folder inside {dest}')
+    archive.extractall(dest, members=members)
+
+
+@functools.lru_cache(maxsize=None)
+def stack_versions() -> str:
+    """``'Python 3.10.13, torch 2.1.2, numpy 1.26.4'``: for log lines and test reports."""
+    import platform
+
+    import numpy
+    return f'Python {platform.python_version()}, torch {torch.__version__}, numpy {numpy.__version__}'
