@@ -48,7 +48,7 @@ def test_figure4_grows_the_classroom_of_table3():
 
 
 def test_every_run_config_builds(tmp_path):
-    """Shipped configs as they are are built by test_configs_build.py. Here every run that
+    """Shipped configs as they are train one iteration in test_all_configs.py. Here every run that
     changes one (--cfg-options, or another mentor list) is read, and one run of each kind of
     change is built (mentor checkpoints off)."""
     runs = {row.run for row in ROWS}
