@@ -1,8 +1,8 @@
 """Safe loading of mentor checkpoints (local path or URL).
 
 Mentor weights are read by ``compat.load_checkpoint_file``: tensors, plain containers
-and MMEngine's data types only, so a crafted file cannot run code (on every torch). Trusted legacy files
-that pickle other objects need an explicit ``trust_checkpoint=True``.
+and MMEngine's data types only, so a crafted file cannot run code (on every torch).
+Trusted legacy files that pickle other objects need an explicit ``trust_checkpoint=True``.
 """
 import os
 import os.path as osp

@@ -35,10 +35,11 @@ DATA_GLOBALS = {
 }
 
 
-def torch_allowed_globals() -> set:
+@functools.lru_cache(maxsize=None)
+def torch_allowed_globals() -> frozenset:
     """The names torch's own ``weights_only`` unpickler accepts (tensors, dtypes, layouts)."""
     from torch import _weights_only_unpickler
-    return set(_weights_only_unpickler._get_allowed_globals())
+    return frozenset(_weights_only_unpickler._get_allowed_globals())
 
 
 def is_allowed_global(module: str, name: str) -> bool:
@@ -160,11 +161,3 @@ def extract_plain_members(archive: tarfile.TarFile, dest: str,
                                    f'file or folder inside {dest}')
     archive.extractall(dest, members=members)
 
-
-@functools.lru_cache(maxsize=None)
-def stack_versions() -> str:
-    """``'Python 3.10.13, torch 2.1.2, numpy 1.26.4'``: for log lines and test reports."""
-    import platform
-
-    import numpy
-    return f'Python {platform.python_version()}, torch {torch.__version__}, numpy {numpy.__version__}'

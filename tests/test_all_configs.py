@@ -4,8 +4,8 @@ path (``classroomkd_mm.engine.train``) and MMEngine's Runner, on data the reposi
 Only what this machine demands changes: the data (CIFAR-10 JPEGs for the CIFAR and ImageNet
 configs, the COCO and MPII samples, the LSP slice), two samples in one batch, no workers, no
 validation or checkpoint, SyncBN as BN, and no download: a pretrained backbone or a mentor
-checkpoint given by URL or by a mentor run's work dir is left out (mentors then teach untrained, with a warning), while
-the mentor files the repository ships are read.
+checkpoint given by URL or by a mentor run's work dir is left out (mentors then teach
+untrained, with a warning), while the mentor files the repository ships are read.
 """
 import glob
 import os.path as osp

@@ -34,7 +34,8 @@ def train(stack: str, config: str, work_dir: str, epochs: int, resume: str = Non
 
 def evaluate_student(stack: str, student: str, cifar10_tiny: str, tmp_path) -> str:
     """tools/test.py with the student's own config (ResNet-8 alone): the exported file loads."""
-    data = [f'{loader}.dataset.data_root={cifar10_tiny}' for loader in ('val_dataloader', 'test_dataloader')]
+    data = [f'{loader}.dataset.data_root={cifar10_tiny}'
+            for loader in ('val_dataloader', 'test_dataloader')]
     return run(stack, 'tools/test.py', 'configs/cifar10/standalone.py', student,
                '--work-dir', str(tmp_path / f'test_{stack}'), '--cfg-options',
                'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False', *data)
@@ -53,7 +54,7 @@ def test_checkpoints_move_between_the_oldest_and_newest_stack(tmp_path, cifar10_
     log = train(OTHER_STACK, config, work['second'], epochs=2, resume=first)
     assert 'Resumed' in log or 'resumed' in log
     second = osp.join(work['second'], 'epoch_2.pth')
-    log = train(THIS_STACK, config, work['third'], epochs=3, resume=second)
+    train(THIS_STACK, config, work['third'], epochs=3, resume=second)
     assert osp.isfile(osp.join(work['third'], 'epoch_3.pth'))
     for stack, checkpoint, reader in ((THIS_STACK, first, OTHER_STACK),
                                       (OTHER_STACK, second, THIS_STACK)):

@@ -51,10 +51,10 @@ def prepare(archive: str = DEFAULT_ARCHIVE, out: str = 'data/lspet') -> str:
         unpacked = tempfile.mkdtemp(dir=osp.dirname(osp.abspath(out)))
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as f:
-                extract_tar(f, unpacked)
+                f.extractall(unpacked)
         else:
             with tarfile.open(archive) as f:
-                f.extractall(unpacked)
+                extract_tar(f, unpacked)
         shutil.rmtree(out, ignore_errors=True)
         shutil.move(find_root(unpacked), out)
         shutil.rmtree(unpacked)
