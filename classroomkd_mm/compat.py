@@ -5,11 +5,13 @@ The oldest stack that CI tests is Python 3.10, torch 2.1, numpy 1.26 (README,
 API where it exists and a tested fallback where it does not, so that importing
 the plugin never fails on a version inside the supported range.
 """
+import _compat_pickle
 import functools
 import importlib
 import os.path as osp
 import pickle
 import tarfile
+from contextlib import contextmanager
 from typing import Iterable, Optional
 
 import torch
@@ -59,11 +61,33 @@ def import_global(module: str, name: str):
         raise
 
 
+def python3_name(module: str, name: str) -> tuple:
+    """``(module, name)`` as Python 3 names them (protocol-2 pickles say ``__builtin__``)."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[(module, name)]
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+
+
+def history_buffer_statistic(owner, name: str):
+    """``getattr`` as MMEngine's ``HistoryBuffer`` pickles its statistics methods, for
+    those methods only (they are plain functions of MMEngine's, and nothing calls them)."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+    if owner is not HistoryBuffer or name not in ('min', 'max', 'current', 'mean'):
+        raise pickle.UnpicklingError(f'Unsupported call: getattr({owner!r}, {name!r}) is not '
+                                     "one of MMEngine's HistoryBuffer statistics")
+    return getattr(HistoryBuffer, name)
+
+
 class DataOnlyUnpickler(pickle.Unpickler):
     """An unpickler that builds tensors, containers and MMEngine's data types, and
-    refuses every other global (so no callable a file names can run)."""
+    refuses every other global (so no callable a file names can run). The one
+    ``getattr`` it allows returns a ``HistoryBuffer`` statistics method, which MMEngine
+    pickles into its training checkpoints."""
 
     def find_class(self, module, name):
+        module, name = python3_name(module, name)
+        if (module, name) == ('builtins', 'getattr'):
+            return history_buffer_statistic
         if not is_allowed_global(module, name):
             raise pickle.UnpicklingError(
                 f'Unsupported global: GLOBAL {module}.{name} is not a tensor, plain '
@@ -96,21 +120,30 @@ def load_checkpoint_file(path: str, trusted: bool = False, map_location='cpu'):
                       pickle_module=data_only_pickle)
 
 
-def add_safe_globals(objects: list, aliases: list = ()) -> bool:
-    """Allow-list ``objects`` for torch's default ``weights_only`` loads (torch >= 2.4), as
-    MMEngine's Runner loads resume checkpoints with torch's default. ``aliases`` are
-    ``(object, 'module.name')`` pairs for objects that pickles name otherwise; torch takes
-    them from 2.6 on. Older torch loads without ``weights_only`` by default and has no
-    allow-list: returns False there."""
-    add = getattr(torch.serialization, 'add_safe_globals', None)
-    if add is None:
-        return False
-    add(list(objects))
+@contextmanager
+def safe_globals(objects: list, aliases: list = ()):
+    """Within the block, torch's ``weights_only`` loads also accept ``objects``; on exit,
+    torch's allow-list is what it was before. ``aliases`` are ``(object, 'module.name')``
+    pairs for objects that pickles name otherwise, which torch takes from 2.6 on.
+
+    torch < 2.4 has no allow-list (and, like torch < 2.6, loads with
+    ``weights_only=False`` by default): the block then changes nothing.
+    """
+    serialization = torch.serialization
+    if not hasattr(serialization, 'get_safe_globals'):
+        yield
+        return
+    before = serialization.get_safe_globals()
+    serialization.add_safe_globals(list(objects))
     try:
-        add(list(aliases))
+        serialization.add_safe_globals(list(aliases))
     except (TypeError, AttributeError):  # torch 2.4-2.5: no (object, name) pairs
         pass
-    return True
+    try:
+        yield
+    finally:
+        serialization.clear_safe_globals()
+        serialization.add_safe_globals(before)
 
 
 # --- nn.Module state-dict hooks ---------------------------------------------------------

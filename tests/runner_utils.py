@@ -4,6 +4,9 @@ Only what this machine demands is changed: SyncBN → BN, no pretrained URLs,
 tiny batches, one short epoch, no dataloader workers, local sample data.
 """
 import os.path as osp
+import socket
+import subprocess
+import sys
 from typing import Any, Optional
 
 import torch
@@ -19,6 +22,48 @@ def save_zoo_checkpoint(model, path: str, dataset_meta: Optional[dict] = None) -
     meta = dict(dataset_meta=dataset_meta) if dataset_meta else {}
     torch.save(dict(state_dict=model.state_dict(), meta=meta), path)
     return path
+
+
+def run_python(*args, env=None, timeout=900) -> subprocess.CompletedProcess:
+    """``python ARGS...`` in the repository root, as a user runs a tool; output captured."""
+    return subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def write_tiny_classroom(folder, cifar10_root: str) -> str:
+    """A config: the demo's CIFAR-10 classroom on ``cifar10_root`` (the test subset) for 2
+    epochs, its three mentors seeded random weights saved in ``folder``."""
+    from mmengine.registry import MODELS, init_default_scope
+    import classroomkd_mm  # noqa: F401
+    init_default_scope('mmpretrain')
+    mentors = []
+    for seed, arch in enumerate(('resnet20', 'resnet14', 'mobilenetv2')):
+        torch.manual_seed(seed)
+        model = MODELS.build(dict(type='ckd.build_cifar_classifier', arch=arch, num_classes=10))
+        path = save_zoo_checkpoint(model, osp.join(folder, f'{arch}.pth'))
+        mentors.append(dict(name=arch, model=dict(type='ckd.build_cifar_classifier', arch=arch,
+                                                   num_classes=10), checkpoint=path))
+    config = osp.join(folder, 'classroom.py')
+    with open(config, 'w') as f:
+        f.write(f"""
+_base_ = ['{REPO}/configs/cifar10/classroom_resnet8.py']
+model = dict(mentors={mentors!r})
+train_dataloader = dict(batch_size=50, num_workers=0, persistent_workers=False,
+                        dataset=dict(data_root='{cifar10_root}'))
+val_dataloader = dict(batch_size=100, num_workers=0, persistent_workers=False,
+                      dataset=dict(data_root='{cifar10_root}'))
+test_dataloader = val_dataloader
+train_cfg = dict(max_epochs=2, val_interval=2)
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1, max_keep_ckpts=3))
+visualizer = dict(vis_backends=[dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')])
+""")
+    return config
 
 
 def walk(obj: Any, fn) -> Any:

@@ -22,19 +22,49 @@ class Payload:
         return (open, (self.marker, 'w'))
 
 
-def test_checkpoint_with_numpy_and_history_buffers_loads(tmp_path):
+def test_mmengine_checkpoint_with_numpy_and_history_buffers_loads(tmp_path):
+    """As MMEngine writes it: its ``HistoryBuffer`` pickles its statistics methods."""
     from mmengine.logging import HistoryBuffer
-    import classroomkd_mm  # noqa: F401  (HistoryBuffer pickles without its functions)
     buffer = HistoryBuffer()
     buffer.update(0.5)
     checkpoint = dict(state_dict=nn.Linear(2, 1).state_dict(),
-                      meta=dict(seed=np.int64(3), hist=np.arange(3.0)),
+                      meta=dict(seed=np.int64(3), hist=np.arange(3.0), ids={1, 2}),
                       message_hub=dict(log_scalars={'train/loss': buffer}))
     torch.save(checkpoint, tmp_path / 'run.pth')
     loaded = compat.load_checkpoint_file(str(tmp_path / 'run.pth'))
     assert loaded['meta']['seed'] == 3 and loaded['meta']['hist'].tolist() == [0.0, 1.0, 2.0]
-    assert loaded['message_hub']['log_scalars']['train/loss'].current() == 0.5
+    assert loaded['meta']['ids'] == {1, 2}
+    assert loaded['message_hub']['log_scalars']['train/loss'].statistics('mean') == 0.5
     assert torch.equal(loaded['state_dict']['weight'], checkpoint['state_dict']['weight'])
+
+
+class OtherAttribute:
+    """Pickles to ``getattr(HistoryBuffer, 'update')``: not one of its statistics."""
+
+    def __reduce__(self):
+        from mmengine.logging import HistoryBuffer
+        return (getattr, (HistoryBuffer, 'update'))
+
+
+def test_getattr_of_anything_but_a_history_buffer_statistic_is_refused(tmp_path):
+    torch.save(dict(meta=dict(method=OtherAttribute())), tmp_path / 'other.pth')
+    with pytest.raises(pickle.UnpicklingError, match="getattr.*'update'"):
+        compat.load_checkpoint_file(str(tmp_path / 'other.pth'))
+
+
+@pytest.mark.skipif(not hasattr(torch.serialization, 'get_safe_globals'),
+                    reason='torch < 2.4 has no allow-list')
+def test_safe_globals_restores_torch_allow_list_as_it_was():
+    from mmengine.logging import HistoryBuffer
+    torch.serialization.add_safe_globals([Payload])  # allowed before the block: stays so
+    try:
+        before = set(torch.serialization.get_safe_globals())
+        with compat.safe_globals([HistoryBuffer, Payload]):
+            assert {HistoryBuffer, Payload} <= set(torch.serialization.get_safe_globals())
+        assert set(torch.serialization.get_safe_globals()) == before
+    finally:
+        torch.serialization.clear_safe_globals()
+        torch.serialization.add_safe_globals(list(before - {Payload}))
 
 
 @pytest.mark.parametrize('legacy_format', [False, True])
@@ -61,12 +91,14 @@ def test_numpy_pickles_of_either_major_version_load(tmp_path):
                    else b'numpy._core.multiarray')
     rewritten = rewrite_zip_member(original, 'data.pkl', this_stack, other_stack)
     (tmp_path / 'b.pth').write_bytes(rewritten)
-    import classroomkd_mm  # noqa: F401  (allow-lists both names for torch's own loads)
+    from classroomkd_mm.engine import weights_only_checkpoints
     for name in ('a.pth', 'b.pth'):
         loaded = compat.load_checkpoint_file(str(tmp_path / name))
         assert loaded['array'].tolist() == [0.0, 1.0, 2.0, 3.0]
-        # torch's defaults, as MMEngine's Runner resumes (weights_only=True from torch 2.6)
-        assert torch.load(str(tmp_path / name))['array'].tolist() == [0.0, 1.0, 2.0, 3.0]
+        # torch's defaults, as MMEngine's Runner resumes with ckd.WeightsOnlyCheckpointHook
+        # (weights_only=True from torch 2.6)
+        with weights_only_checkpoints():
+            assert torch.load(str(tmp_path / name))['array'].tolist() == [0.0, 1.0, 2.0, 3.0]
 
 
 def rewrite_zip_member(data: bytes, suffix: str, old: bytes, new: bytes) -> bytes:

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from runner_utils import REPO
+from runner_utils import REPO, write_tiny_classroom
 
 STACK_PYTHONS = {'newest': osp.join(REPO, '.venv', 'bin', 'python'),
                  'oldest': osp.join(REPO, '.venv-oldest', 'bin', 'python')}
@@ -46,7 +46,6 @@ def evaluate_student(stack: str, student: str, cifar10_tiny: str, tmp_path) -> s
 def test_checkpoints_move_between_the_oldest_and_newest_stack(tmp_path, cifar10_tiny):
     """Train an epoch on one stack, resume it on the other, and back; export the student of
     each stack's checkpoint and evaluate it on the other stack."""
-    from test_tools import write_tiny_classroom
     config = write_tiny_classroom(tmp_path, cifar10_tiny)
     work = {stack: str(tmp_path / stack) for stack in ('first', 'second', 'third')}
     train(THIS_STACK, config, work['first'], epochs=1)

@@ -10,8 +10,8 @@ Stages, in order, each with a time budget (the whole run ends within ``--budget`
 * ``install``: the carried wheels (``.gpu_carry/wheels``), then mmcv with its CPU ops and
   xtcocotools built there from the carried sdists (``.gpu_carry/sdist``), side by side,
   and this package in editable mode. Each step is timed.
-* ``tests``: the suite's CUDA-only tests (``tests/test_cuda_graph.py`` and the
-  ``*_on_cuda`` tests of ``tests/test_device_placement.py``, whose loss paths run under
+* ``tests``: the suite's CUDA-only tests (``tests/test_fast_path_cuda_graph.py`` and the
+  ``*_on_cuda`` tests of ``tests/test_distiller_devices.py``, whose loss paths run under
   ``torch.cuda.set_sync_debug_mode('error')``).
 * ``step``: ``tools/benchmarks/step_time.py`` (with its CUDA-graph rows on CUDA), its tables
   as JSON, the targets of issues 12 and 22 as pass/fail fields, and a ``torch.profiler``
@@ -27,7 +27,7 @@ Every figure lands in the output folder (``--out``, else ``$OUT``, else
 
 ``--dry-run`` runs the same stages on the CPU at tiny sizes (install skipped; the
 CUDA-only tests skip; 3 of the 12 pose runs, one of each launch mode, on the 60-image
-``data/lsp_slice``); ``tests/test_gpu_check.py`` runs it. Only the standard library is
+``data/lsp_slice``); ``tests/test_tools_gpu_check.py`` runs it. Only the standard library is
 imported here: everything that needs torch runs in a subprocess, after the install.
 """
 import argparse
@@ -72,7 +72,7 @@ LSP_ARCHIVE = 'lspet_2000.tar.gz'
 SLIM = ('data/lspet_128.tar.gz', 'data/cifar10_jpg.tar.gz', 'data/cifar10_mentors/*.pth',
         'data/lsp_mentors/*_weak.pth')
 
-CUDA_TESTS = ['tests/test_cuda_graph.py', 'tests/test_device_placement.py', '-k', 'cuda']
+CUDA_TESTS = ['tests/test_fast_path_cuda_graph.py', 'tests/test_distiller_devices.py', '-k', 'cuda']
 
 CLASSROOMS = {
     'heatmap': dict(nokd='configs/lsp/litehrnet-18_lsp-64x64.py',
@@ -412,13 +412,13 @@ def profile_step(args) -> None:
         'step_time', osp.join(REPO, 'tools', 'benchmarks', 'step_time.py'))
     step_time = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(step_time)
+    from classroomkd_mm.engine.config_files import read_config
     device = torch.device(args.device)
     init_default_scope('mmpretrain')
-    mentors = tuple(args.mentors.split(',')) if args.mentors else \
-        (step_time.TEACHER,) + step_time.PEERS
-    checkpoints = step_time.save_mentor_checkpoints(tempfile.mkdtemp(), mentors)
-    model = step_time.distiller(checkpoints, mentors,
-                                mentor_fast_path=dict(cuda_graph=True)).to(device).train()
+    mentors = args.mentors.split(',') if args.mentors else \
+        [m.name for m in read_config(step_time.CLASSROOM).model.mentors]
+    cfg = step_time.classroom(tempfile.mkdtemp(), mentors)
+    model = step_time.distiller(cfg, mentor_fast_path=dict(cuda_graph=True)).to(device).train()
     from mmpretrain.structures import DataSample
     inputs = torch.randn(args.batch, 3, 32, 32, device=device)
     labels = torch.randint(0, 100, (args.batch,))

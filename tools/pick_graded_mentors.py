@@ -8,16 +8,15 @@ takes the checkpoint ``epoch_N.pth`` whose validation top-1 (read from the run's
 where the mentor zoo expects them (``--out`` overrides the folder).
 """
 import argparse
-import glob
-import json
 import os
 import os.path as osp
 
 import torch
 from mmengine.config import Config
 
-import classroomkd_mm  # noqa: F401  allow-lists MMEngine's checkpoint types for torch.load
+from classroomkd_mm.compat import load_checkpoint_file
 from classroomkd_mm.engine.launch import UserError, run_tool
+from classroomkd_mm.experiments.scalars import read_records, scalars_files
 
 ZOO = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
                'configs', 'cifar100', '_base_', 'mentor_zoo.py')
@@ -25,13 +24,8 @@ ZOO = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
 
 def validation_top1(work_dir: str) -> dict:
     """``{epoch: top-1}`` of every validation in ``work_dir`` that left a checkpoint."""
-    top1 = {}
-    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
-        with open(path) as f:
-            for line in f:
-                record = json.loads(line)
-                if 'accuracy/top1' in record:
-                    top1[record['step']] = record['accuracy/top1']
+    top1 = {record['step']: record['accuracy/top1'] for path in scalars_files(work_dir)
+            for record in read_records(path) if 'accuracy/top1' in record}
     return {epoch: value for epoch, value in top1.items()
             if osp.isfile(osp.join(work_dir, f'epoch_{epoch}.pth'))}
 
@@ -61,8 +55,7 @@ def main():
         if args.out:
             target = osp.join(args.out, osp.basename(target))
         os.makedirs(osp.dirname(target) or '.', exist_ok=True)
-        checkpoint = torch.load(osp.join(args.work_dir, f'epoch_{epoch}.pth'),
-                                map_location='cpu', weights_only=True)
+        checkpoint = load_checkpoint_file(osp.join(args.work_dir, f'epoch_{epoch}.pth'))
         torch.save(dict(state_dict=checkpoint['state_dict'], meta=dict(epoch=epoch)), target)
         print(f'{name:26} target {zoo.efficientnet_b0_targets[name]:6.2f}  epoch {epoch:3d} '
               f'top-1 {top1[epoch]:6.2f}  -> {target}')

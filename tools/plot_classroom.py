@@ -8,11 +8,8 @@ Reads the newest ``WORK_DIR/<timestamp>/vis_data/scalars.json`` and writes
 running share of steps in which it taught).
 """
 import argparse
-import glob
-import json
 import os
 import os.path as osp
-from collections import defaultdict
 
 import matplotlib
 
@@ -20,6 +17,8 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 
 from classroomkd_mm.engine.launch import UserError, run_tool  # noqa: E402
+from classroomkd_mm.experiments.scalars import (newest_scalars_file, read_records,  # noqa: E402
+                                                series)
 
 FIGURES = (
     ('rank/', 'classroom_ranks.png', 'rank r (Eq. 5)', 'Mentor ranks against the student'),
@@ -29,37 +28,30 @@ FIGURES = (
 )
 
 
-def read_series(work_dir: str):
-    """``{key: ([steps], [values])}`` of the newest run's training scalars."""
-    runs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
-    if not runs:
+def read_series(work_dir: str) -> dict:
+    """``{key: ([steps], [values])}`` of the newest run's classroom telemetry."""
+    path = newest_scalars_file(work_dir)
+    if path is None:
         raise UserError(f'no */vis_data/scalars.json under {work_dir!r}: is it a work dir?')
-    series = defaultdict(lambda: ([], []))
-    with open(runs[-1]) as f:
-        for line in f:
-            record = json.loads(line)
-            for key, value in record.items():
-                if key.startswith(tuple(prefix for prefix, *_ in FIGURES)):
-                    series[key][0].append(record['step'])
-                    series[key][1].append(value)
-    if not series:
-        raise UserError(f'{runs[-1]} has no classroom telemetry (rank/, temp/ keys)')
-    return series
+    found = series(read_records(path), tuple(prefix for prefix, *_ in FIGURES))
+    if not found:
+        raise UserError(f'{path} has no classroom telemetry (rank/, temp/ keys)')
+    return found
 
 
 def plot(work_dir: str, out_dir: str) -> list:
-    series = read_series(work_dir)
+    found = read_series(work_dir)
     os.makedirs(out_dir, exist_ok=True)
     written = []
     for prefix, filename, ylabel, title in FIGURES:
-        keys = sorted(k for k in series if k.startswith(prefix))
+        keys = sorted(k for k in found if k.startswith(prefix))
         if not keys:
             continue
         figure, axes = plt.subplots(figsize=(7, 4))
         for key in keys:
             name = key[len(prefix):]
             style = dict(color='black', linestyle='--', linewidth=2) if name == 'student' else {}
-            axes.plot(*series[key], label=name, **style)
+            axes.plot(*found[key], label=name, **style)
         axes.set(xlabel='iteration', ylabel=ylabel, title=title)
         axes.legend(fontsize='small', ncol=2)
         figure.tight_layout()

@@ -1,17 +1,14 @@
 """What the distiller needs from a task: outputs as logit groups, confidence at the GT,
-inputs in each mentor's own form, and the task loss per sample (Eq. 10)."""
-import logging
-from contextlib import contextmanager, nullcontext
+inputs in each mentor's own form, and the task loss split per sample (Eq. 10)."""
+from contextlib import contextmanager
+from functools import partial
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
-from mmengine.logging import print_log
 from torch import Tensor, nn
 from torch.utils._pytree import tree_flatten, tree_unflatten
 
-from ..core import sample_mean
-
-EPS = 1e-12
+from ..core import TaskLoss
 
 
 class Call(NamedTuple):
@@ -22,26 +19,28 @@ class Call(NamedTuple):
 
 
 @contextmanager
-def recording_calls(module: nn.Module):
-    """Record every call of ``module`` (its ``forward``) while the block runs.
-
-    The student's task loss comes from its own ``loss()``; this lets the
-    distiller reuse the head outputs of that same forward pass, and the call
-    of the head's loss module.
-    """
+def recording_calls(module: Optional[nn.Module]):
+    """Record every call of ``module`` while the block runs, with a forward hook that is
+    removed afterwards. ``None`` records nothing."""
     calls: List[Call] = []
-    original = module.forward
-
-    def recording_forward(*args, **kwargs):
-        result = original(*args, **kwargs)
-        calls.append(Call(args, kwargs, result))
-        return result
-
-    module.forward = recording_forward
+    if module is None:
+        yield calls
+        return
+    handle = module.register_forward_hook(
+        lambda _, args, kwargs, output: calls.append(Call(args, kwargs, output)),
+        with_kwargs=True)
     try:
         yield calls
     finally:
-        del module.forward
+        handle.remove()
+
+
+def the_one_call(calls: List[Call], module: nn.Module, what: str) -> Call:
+    """The single call in ``calls``, or a RuntimeError saying how many there were."""
+    if len(calls) != 1:
+        raise RuntimeError(f'{type(module).__name__} ran {len(calls)} times in one loss() of '
+                           f'the student; ClassroomKD reads {what} from its one call')
+    return calls[0]
 
 
 def per_sample_losses(loss_module: nn.Module, call: Call, num_samples: int) -> Tensor:
@@ -58,7 +57,7 @@ def per_sample_losses(loss_module: nn.Module, call: Call, num_samples: int) -> T
 
     def one_sample(*tensors):
         sample_leaves = list(leaves)
-        for index, tensor in zip(split, tensors):
+        for index, tensor in zip(split, tensors, strict=True):
             sample_leaves[index] = tensor.unsqueeze(0)
         args, sample_kwargs = tree_unflatten(sample_leaves, spec)
         return loss_module(*args, **sample_kwargs).reshape(())
@@ -67,7 +66,8 @@ def per_sample_losses(loss_module: nn.Module, call: Call, num_samples: int) -> T
 
 
 class TaskAdapter:
-    """Reads a task's models. Subclasses know one family (classifiers, pose estimators).
+    """Reads a task's models. Subclasses know one family (classifiers, heatmap or SimCC
+    pose estimators); the distiller picks one when it is built (``adapters.select_adapter``).
 
     ``input_convention`` is how a mentor's input crop relates to the student's
     when their sizes differ (see ``core/resample.py``).
@@ -76,10 +76,10 @@ class TaskAdapter:
     supported = ''  # the models the adapter reads, for error messages
 
     def __init__(self, student: nn.Module):
-        self.per_sample_failure: Optional[str] = None
+        pass
 
-    @staticmethod
-    def accepts(model: nn.Module) -> bool:
+    @classmethod
+    def accepts(cls, model: nn.Module) -> bool:
         """Whether this adapter can read ``model`` as a student."""
         raise NotImplementedError
 
@@ -93,16 +93,39 @@ class TaskAdapter:
             raise TypeError(f"mentor '{name}' is a {describe(mentor)}, which this classroom "
                             f'cannot read; supported: {self.supported}')
 
-    def student_loss(self, student: nn.Module, inputs: Tensor, data_samples: Sequence
-                     ) -> Tuple[Dict[str, Tensor], Any, List[Call]]:
-        """The student's own losses, the head output of the same forward, and the calls
-        of its loss module."""
+    def student_loss(self, student: nn.Module, inputs: Tensor,
+                     data_samples: Sequence) -> Tuple[TaskLoss, Any]:
+        """The student's own losses, from its ``loss()``, and the head output of that same
+        forward pass (:meth:`recorded_output`)."""
         loss_module = self.loss_module(student)
-        with recording_calls(self.output_module(student)) as outputs, \
-                (nullcontext([]) if loss_module is None else recording_calls(loss_module)) \
-                as loss_calls:
+        with recording_calls(self.output_module(student)) as output_calls, \
+                recording_calls(loss_module) as loss_calls:
             losses = student.loss(inputs, data_samples)
-        return losses, outputs[0].output, loss_calls
+        output = self.recorded_output(student, output_calls, loss_calls)
+        head = type(self.output_module(student)).__name__
+        return TaskLoss(losses, partial(self.task_loss_per_sample, loss_module, losses,
+                                        loss_calls), head), output
+
+    def recorded_output(self, student: nn.Module, output_calls: List[Call],
+                        loss_calls: List[Call]) -> Any:
+        """The head output the student's losses came from: what the one call of
+        :meth:`output_module` returned."""
+        return the_one_call(output_calls, self.output_module(student), 'the output').output
+
+    def task_loss_per_sample(self, loss_module: Optional[nn.Module],
+                             losses: Dict[str, Tensor], loss_calls: List[Call],
+                             num_samples: int) -> Tuple[str, Tensor]:
+        """The loss key holding the loss module's output, and (N,) each sample's loss
+        from the one call of the loss module (:class:`~..core.TaskLoss`'s ``per_sample``)."""
+        if loss_module is None:
+            raise RuntimeError('it has no loss module')
+        if len(loss_calls) != 1:
+            raise RuntimeError(f'its loss module ran {len(loss_calls)} times in one loss()')
+        [call] = loss_calls
+        key = next((key for key, value in losses.items() if value is call.output), None)
+        if key is None:
+            raise RuntimeError("no loss key holds the loss module's output")
+        return key, per_sample_losses(loss_module, call, num_samples)
 
     def output_module(self, model: nn.Module) -> nn.Module:
         """The submodule whose forward returns the outputs to distil (the head)."""
@@ -116,47 +139,6 @@ class TaskAdapter:
             if isinstance(module, nn.Module):
                 return module
         return None
-
-    def weigh_per_sample(self, student: nn.Module, losses: Dict[str, Tensor],
-                         loss_calls: List[Call], weights: Tensor,
-                         valid: Tensor) -> Dict[str, Tensor]:
-        """Eq. 10's task term per sample: the task loss with each sample weighted by its
-        own ``r^s_i`` (``weights``, (N,)).
-
-        The loss key whose value is the loss module's output becomes
-        ``(L / Σ_i L_i) · Σ_i w_i L_i``, with ``L_i`` each sample's loss from the
-        head's own loss module: the head's scaling (mean or sum over samples)
-        stays, and the ratio is a constant. Other ``loss`` keys, or all of them
-        when a head's loss cannot be split per sample (one warning says why),
-        take the mean weight over the valid samples.
-        """
-        mean_weight = sample_mean(weights, valid)
-        weighted = {key: value * mean_weight if 'loss' in key else value
-                    for key, value in losses.items()}
-        if self.per_sample_failure is None:
-            try:
-                key, per_sample = self._task_loss_per_sample(student, losses, loss_calls,
-                                                             len(weights))
-            except Exception as error:  # reported once, below; the step still trains
-                self.per_sample_failure = f'{type(error).__name__}: {error}'
-                head = type(self.output_module(student)).__name__
-                print_log(f"granularity='sample': the task loss of {head} cannot be split per "
-                          f'sample ({self.per_sample_failure}); it is weighted by the mean '
-                          'student rank over the batch instead', logger='current',
-                          level=logging.WARNING)
-            else:
-                ratio = (losses[key] / per_sample.sum().clamp_min(EPS)).detach()
-                weighted[key] = ratio * (weights.to(per_sample.dtype) * per_sample).sum()
-        return weighted
-
-    def _task_loss_per_sample(self, student, losses, loss_calls, num_samples):
-        if len(loss_calls) != 1:
-            raise RuntimeError(f'its loss module ran {len(loss_calls)} times in one loss()')
-        [call] = loss_calls
-        key = next((key for key, value in losses.items() if value is call.output), None)
-        if key is None:
-            raise RuntimeError('no loss key holds the loss module\'s output')
-        return key, per_sample_losses(self.loss_module(student), call, num_samples)
 
     def mentor_input_size(self, student: nn.Module, mentor: nn.Module,
                           configured: Optional[Tuple[int, int]]) -> Optional[Tuple[int, int]]:
@@ -186,10 +168,6 @@ class TaskAdapter:
     def confidences(self, outputs: List[Any], data_samples: Sequence) -> Tuple[Tensor, Tensor]:
         """(C, N) probability each model gives the ground truth, and (N,) valid samples."""
         raise NotImplementedError
-
-    def is_finite(self, output: Any) -> Tensor:
-        """A 0-dim bool tensor: every value of the output is finite."""
-        return torch.stack([torch.isfinite(g).all() for g in self.logit_groups(output)]).all()
 
 
 def describe(model: nn.Module) -> str:

@@ -8,9 +8,9 @@ so that the pose path works without it.
 from typing import List, Sequence, Tuple
 
 import torch
-from mmengine.registry import MODELS
 from torch import Tensor, nn
 
+from ..registry import MODELS
 from .base import TaskAdapter
 
 SUPPORTED = ('single-label MMPretrain classifiers (ImageClassifier with a ClsHead-family head, '
@@ -40,8 +40,8 @@ class ClassificationAdapter(TaskAdapter):
     input_convention = 'half_pixel'  # images resized as cv2 and MMPretrain's Resize do
     supported = SUPPORTED
 
-    @staticmethod
-    def accepts(model: nn.Module) -> bool:
+    @classmethod
+    def accepts(cls, model: nn.Module) -> bool:
         return is_single_label_classifier(model)
 
     def accepts_mentor(self, model: nn.Module) -> bool:

@@ -25,21 +25,36 @@ class Normalisation(NamedTuple):
     swap_channels: bool
 
 
-def read_normalisation(preprocessor: nn.Module) -> Optional[Normalisation]:
-    """The normalisation of an MMEngine ``ImgDataPreprocessor`` (MMPose's
-    ``PoseDataPreprocessor``...) or an MMPretrain ``ClsDataPreprocessor``; None for a
-    preprocessor of another type, whose normalisation cannot be known."""
-    swap = getattr(preprocessor, '_channel_conversion', getattr(preprocessor, 'to_rgb', None))
-    enabled = getattr(preprocessor, '_enable_normalize', None)
-    if swap is None or enabled is None:
+def reads_normalisation_keys(preprocessor: nn.Module) -> bool:
+    """Whether ``preprocessor`` normalises as its ``mean``, ``std`` and channel-order keys
+    say: MMEngine's ``ImgDataPreprocessor`` (MMPose's ``PoseDataPreprocessor``...) and
+    MMPretrain's ``ClsDataPreprocessor``."""
+    from mmengine.model import ImgDataPreprocessor
+    known = [ImgDataPreprocessor]
+    try:
+        from mmpretrain.models import ClsDataPreprocessor
+        known.append(ClsDataPreprocessor)
+    except ImportError:
+        pass
+    return isinstance(preprocessor, tuple(known))
+
+
+def read_normalisation(cfg: Optional[dict], preprocessor: nn.Module) -> Optional[Normalisation]:
+    """The normalisation that ``cfg``, the config of the built ``preprocessor``, sets:
+    ``mean`` and ``std`` (none: no normalisation), and a BGR/RGB swap with
+    ``bgr_to_rgb`` or ``rgb_to_bgr`` (MMEngine, MMPose) or ``to_rgb`` (MMPretrain).
+    Keys left out take the defaults (no normalisation, no swap). None when the
+    preprocessor is of a type whose normalisation these keys do not describe."""
+    if not reads_normalisation_keys(preprocessor) or not isinstance(cfg, (dict, type(None))):
         return None
-    if not enabled:
-        return Normalisation(torch.zeros(3), torch.ones(3), bool(swap))
-    mean, std = (getattr(preprocessor, key).detach().float().cpu().flatten()
-                 for key in ('mean', 'std'))
+    cfg = cfg or {}
+    swap = any(cfg.get(key) for key in ('bgr_to_rgb', 'rgb_to_bgr', 'to_rgb'))
+    if cfg.get('mean') is None:
+        return Normalisation(torch.zeros(3), torch.ones(3), swap)
+    mean, std = (torch.tensor(cfg[key], dtype=torch.float32).flatten() for key in ('mean', 'std'))
     if mean.numel() not in (1, 3) or std.numel() not in (1, 3):
         return None
-    return Normalisation(mean.expand(3).clone(), std.expand(3).clone(), bool(swap))
+    return Normalisation(mean.expand(3).clone(), std.expand(3).clone(), swap)
 
 
 class MentorInputs(nn.Module):
@@ -80,27 +95,27 @@ class MentorInputs(nn.Module):
         return inputs
 
 
-def normalisations(name: str, names_preprocessor: bool, mentor_preprocessor: nn.Module,
-                   student_preprocessor: nn.Module
+def normalisations(name: str, student_cfg: dict, student: nn.Module, mentor_cfg: dict,
+                   mentor: nn.Module
                    ) -> Tuple[Optional[Normalisation], Optional[Normalisation]]:
-    """(student's, mentor's) normalisation, or (None, None) when the mentor takes the
-    student's inputs as they are.
+    """(student's, mentor's) normalisation, read from the models' configs, or (None, None)
+    when the mentor takes the student's inputs as they are.
 
     A mentor whose config names no data preprocessor shares the student's, as
     MMEngine's Runner shares one preprocessor per model. When a named one's
     normalisation (or the student's) cannot be known, a warning says so and the
     mentor receives the student's inputs.
     """
-    if not names_preprocessor:
+    if 'data_preprocessor' not in mentor_cfg:
         return None, None
-    pair = read_normalisation(student_preprocessor), read_normalisation(mentor_preprocessor)
-    for whose, preprocessor, normalisation in (
-            ('the student', student_preprocessor, pair[0]),
-            (f"mentor '{name}'", mentor_preprocessor, pair[1])):
+    models = (('the student', student_cfg, student), (f"mentor '{name}'", mentor_cfg, mentor))
+    pair = tuple(read_normalisation(cfg.get('data_preprocessor'), model.data_preprocessor)
+                 for _, cfg, model in models)
+    for (whose, _, model), normalisation in zip(models, pair, strict=True):
         if normalisation is None:
-            print_log(f'the data preprocessor of {whose} ({type(preprocessor).__name__}) does '
-                      'not say how it normalises images, so mentor '
-                      f"'{name}' receives the student's inputs unconverted",
-                      logger='current', level=logging.WARNING)
+            print_log(f'the data preprocessor of {whose} '
+                      f'({type(model.data_preprocessor).__name__}) does not say how it '
+                      f"normalises images, so mentor '{name}' receives the student's inputs "
+                      'unconverted', logger='current', level=logging.WARNING)
             return None, None
     return pair

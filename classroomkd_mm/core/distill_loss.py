@@ -1,4 +1,4 @@
-"""Temperature-scaled distillation loss (METHOD.md, Eq. 7, and DTKD)."""
+"""Temperature-scaled distillation loss (docs/method.md, Eq. 7, and DTKD)."""
 from typing import Optional
 
 import torch.nn.functional as F

@@ -1,18 +1,19 @@
-"""Knowledge Filtering (KF) module: who may teach (METHOD.md, Eqs. 1-6, 11-12).
+"""Knowledge Filtering (KF) module: who may teach (docs/method.md, Eqs. 1-6, 11-12).
 
 Tensors index models on dim 0: row 0 is the student, rows 1..λ the mentors.
 Every per-step result has one layout, (C, N) for models and (λ, N) for
 mentors over the N samples, also in batch mode, where the batch's values
 are broadcast over the samples. Nothing here reads a tensor's value on the
-host, so a step never syncs.
+host, so a step never syncs. Under a process group of several processes, batch
+mode ranks on the global batch (one all-reduce per step).
 """
 from typing import Callable, NamedTuple, Optional, Tuple
 
 import torch
+import torch.distributed as dist
 from torch import Tensor, nn
 
-from mmengine.registry import MODELS
-
+from ..registry import MODELS
 from .parity import departures
 
 AGGREGATES = ('geometric', 'arithmetic')
@@ -45,6 +46,19 @@ def batch_confidence(confidence: Tensor, valid: Tensor, available: Tensor,
     mean = stats[:num_models] / stats[num_models].clamp_min(1.0)
     everywhere = stats[num_models + 1:] == 0
     return (mean.exp() if aggregate == 'geometric' else mean), everywhere
+
+
+def all_reduce_sum(values: Tensor) -> Tensor:
+    values = values.clone()
+    dist.all_reduce(values)
+    return values
+
+
+def process_group_sum() -> Optional[Callable[[Tensor], Tensor]]:
+    """The sum over processes when several train together (DDP), else None."""
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        return all_reduce_sum
+    return None
 
 
 def confidence_share_rank(weights: Tensor, num_mentors: Tensor,
@@ -121,13 +135,12 @@ class KnowledgeFilter(nn.Module):
         self.beta = beta
         self.departures = departures(official_code_parity)
 
-    def forward(self, confidence: Tensor, valid: Tensor, available: Tensor,
-                sum_reduce: Optional[Callable[[Tensor], Tensor]] = None) -> Ranking:
+    def forward(self, confidence: Tensor, valid: Tensor, available: Tensor) -> Ranking:
         """Rank ``confidence`` (C, N); ``available`` (C,) drops non-finite mentors."""
         num_samples = confidence.shape[1]
         if self.granularity == 'batch':
             weights, available = batch_confidence(confidence, valid, available,
-                                                  self.aggregate, sum_reduce)
+                                                  self.aggregate, process_group_sum())
             weights = weights[:, None].expand(-1, num_samples)
             ranked = valid.any().expand(num_samples)
         else:

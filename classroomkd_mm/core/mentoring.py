@@ -1,11 +1,10 @@
-"""Mentoring module: how each active mentor teaches (METHOD.md, Eqs. 8-9, DTKD)."""
+"""Mentoring module: how each active mentor teaches (docs/method.md, Eqs. 8-9, DTKD)."""
 from typing import Optional, Tuple
 
 import torch
 from torch import Tensor, nn
 
-from mmengine.registry import MODELS
-
+from ..registry import MODELS
 from .parity import departures, log_override
 
 MODES = ('adaptive', 'dtkd')
@@ -31,7 +30,7 @@ def dtkd_temperatures(mentor_logits: Tensor, student_logits: Tensor,
     ``T_m = 2τ·max(z^m) / (max(z^m) + max(z^s))`` and likewise ``T_s``; both
     keep a trailing singleton dim so they divide the logits directly. DTKD
     assumes positive max logits, so maxima are clamped to at least 1e-3.
-    The temperatures are constants of the step (METHOD.md): computed from
+    The temperatures are constants of the step (docs/method.md): computed from
     detached logits, no gradient flows through them.
     """
     mentor_max = mentor_logits.detach().amax(-1, keepdim=True).clamp_min(1e-3)

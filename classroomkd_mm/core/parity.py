@@ -1,4 +1,4 @@
-"""Where the authors' code departs from the paper (METHOD.md, "Official-code parity mode").
+"""Where the authors' code departs from the paper (docs/method.md, "Official-code parity mode").
 
 The default follows the paper; ``official_code_parity=True`` selects the
 authors' code. Both are one frozen :class:`Departures`, read by the KF

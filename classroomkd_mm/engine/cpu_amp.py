@@ -1,4 +1,4 @@
-"""``CPUAmpOptimWrapper``: ``--amp`` on a machine without CUDA (bfloat16 autocast).
+"""``ckd.CPUAmpOptimWrapper``: ``--amp`` on a machine without CUDA (bfloat16 autocast).
 
 MMEngine's ``AmpOptimWrapper`` refuses to start without an accelerator. On
 the CPU, mixed precision is bfloat16 autocast, which needs no loss scaling.
@@ -7,7 +7,8 @@ from contextlib import contextmanager
 
 import torch
 from mmengine.optim import OptimWrapper
-from mmengine.registry import OPTIM_WRAPPERS
+
+from ..registry import OPTIM_WRAPPERS
 
 
 @OPTIM_WRAPPERS.register_module()

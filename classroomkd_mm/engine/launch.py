@@ -42,12 +42,17 @@ def parse_cfg_options(pairs: Optional[List[str]]) -> dict:
 
 
 def load_config(path: str, cfg_options: Optional[List[str]]) -> Config:
+    """The config at ``path`` with ``cfg_options``; whatever it is (a stock MMPose or
+    MMPretrain config too), the Runner saves and loads its checkpoints weights-only
+    (``ckd.WeightsOnlyCheckpointHook``, README "Checkpoints")."""
     options = parse_cfg_options(cfg_options)
     try:
         cfg = read_config(path)
     except FileNotFoundError as error:
         raise UserError(str(error)) from None
     cfg.merge_from_dict(options)
+    cfg.setdefault('default_hooks', {}).setdefault(
+        'weights_only_checkpoints', dict(type='ckd.WeightsOnlyCheckpointHook'))
     return cfg
 
 

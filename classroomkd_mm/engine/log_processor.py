@@ -2,21 +2,29 @@
 import re
 from typing import Dict, Tuple
 
-from mmengine.registry import LOG_PROCESSORS
 from mmengine.runner import LogProcessor
 
-TELEMETRY = re.compile(r'\s*(?:rank|active|temp|nonfinite|valid)/\S+: \S+')
+from .. import telemetry
+from ..registry import LOG_PROCESSORS
+
+# the step's telemetry in MMEngine's console line, e.g. "  rank/teacher: 1.2100"
+TELEMETRY = re.compile(r'\s*(?:' + '|'.join(map(re.escape, telemetry.STEP_PREFIXES)) +
+                       r')\S+: \S+')
 
 
 def classroom_summary(tag: Dict[str, float], mode: str) -> str:
     """``r_student 0.52 | teaching 2/3: teacher (r 1.21, T 7.0), peer (r 0.61, T 3.1)``."""
     prefix = f'{mode}/' if any(k.startswith(f'{mode}/') for k in tag) else ''
-    mentors = [k[len(prefix) + len('active/'):] for k in tag
-               if k.startswith(prefix + 'active/')]
-    teaching = [m for m in mentors if tag[f'{prefix}active/{m}'] >= 0.5]
-    details = ', '.join(f"{m} (r {tag[f'{prefix}rank/{m}']:.2f}, T {tag[f'{prefix}temp/{m}']:.1f})"
-                        for m in teaching)
-    return (f"r_student {tag[f'{prefix}rank/student']:.2f} | teaching "
+
+    def value(key: str) -> float:
+        return tag[prefix + key]
+
+    mentors = [name for name in (telemetry.name_in(key, prefix + telemetry.ACTIVE) for key in tag)
+               if name is not None]
+    teaching = [m for m in mentors if value(telemetry.active_key(m)) >= 0.5]
+    details = ', '.join(f'{m} (r {value(telemetry.rank_key(m)):.2f}, '
+                        f'T {value(telemetry.temperature_key(m)):.1f})' for m in teaching)
+    return (f'r_student {value(telemetry.rank_key(telemetry.STUDENT)):.2f} | teaching '
             f'{len(teaching)}/{len(mentors)}' + (f': {details}' if details else ''))
 
 
@@ -32,13 +40,15 @@ class ClassroomLogProcessor(LogProcessor):
 
     def get_log_after_iter(self, runner, batch_idx: int, mode: str) -> Tuple[dict, str]:
         tag, log_str = super().get_log_after_iter(runner, batch_idx, mode)
-        if mode != 'train' or not any('rank/student' in key for key in tag):
+        student_rank = telemetry.rank_key(telemetry.STUDENT)
+        if mode != 'train' or not any(student_rank in key for key in tag):
             return tag, log_str
         scalars = runner.message_hub.log_scalars
         for key in list(scalars):
-            if key.startswith('train/active/'):
-                name = key[len('train/active/'):]
-                rate_key = ('train/' if self.log_with_hierarchy else '') + f'active_rate/{name}'
+            name = telemetry.name_in(key, 'train/' + telemetry.ACTIVE)
+            if name is not None:
+                rate_key = ('train/' if self.log_with_hierarchy else '') + \
+                    telemetry.active_rate_key(name)
                 tag[rate_key] = float(scalars[key].mean(len(scalars[key].data[0])))
         summary = classroom_summary(tag, mode)
         return tag, TELEMETRY.sub('', log_str).rstrip() + '  ' + summary

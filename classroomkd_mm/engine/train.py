@@ -52,7 +52,7 @@ def train_config(args: argparse.Namespace) -> Config:
             raise UserError('--amp without CUDA autocasts to bfloat16, whose outputs MMPose\'s '
                             'heads cannot convert to numpy; train pose configs on the CPU '
                             'without --amp (on CUDA, --amp uses float16 and works)')
-        cfg.optim_wrapper.type = 'CPUAmpOptimWrapper'
+        cfg.optim_wrapper.type = 'ckd.CPUAmpOptimWrapper'
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

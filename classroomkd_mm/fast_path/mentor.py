@@ -17,7 +17,7 @@ DTYPES = {None: None, 'float32': None, 'bfloat16': torch.bfloat16, 'float16': to
 # The probe keeps the fast mentor if max|fast - eager| / max(1, max|eager|) is at most this,
 # by the dtype of the fast mentor's weights. Measured on the mentors of the shipped
 # classrooms (CPU, random weights, BatchNorm statistics spread around their initial values;
-# tests/test_fast_path_mentors.py): fp32 up to 3e-6, bf16 up to 1.4e-2, fp16 up to 1.9e-3.
+# tests/test_fast_path_mentor.py): fp32 up to 3e-6, bf16 up to 1.4e-2, fp16 up to 1.9e-3.
 TOLERANCES = {torch.float64: 1e-4, torch.float32: 1e-4, torch.bfloat16: 5e-2,
               torch.float16: 1e-2}
 

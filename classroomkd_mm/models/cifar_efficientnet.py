@@ -7,7 +7,8 @@ times and its last map is 2x2. Everything else (blocks, widths, timm's own weigh
 initialisation) is timm's.
 """
 from mmengine.model import BaseModule
-from mmengine.registry import MODELS
+
+from ..registry import MODELS
 
 
 @MODELS.register_module()

@@ -1,4 +1,4 @@
-"""``TorchvisionClassifier``: a torchvision ImageNet model as a frozen mentor.
+"""``ckd.TorchvisionClassifier``: a torchvision ImageNet model as a frozen mentor.
 
 MMPretrain and timm lack some classic architectures (SqueezeNet 1.1, the
 paper's ImageNet peer). This wrapper runs a torchvision model registered as
@@ -9,9 +9,9 @@ answers ``mode='tensor'``: it teaches, it is not trained here.
 """
 import torchvision
 from mmengine.model import BaseModel
-from mmengine.registry import MODELS
 
 from ..compat import register_state_dict_hooks
+from ..registry import MODELS
 
 PREFIX = 'network.'
 

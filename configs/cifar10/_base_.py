@@ -48,6 +48,7 @@ val_cfg = dict()
 test_cfg = dict()
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(type='CheckpointHook', interval=epochs, max_keep_ckpts=1))
+    checkpoint=dict(type='CheckpointHook', interval=epochs, max_keep_ckpts=1),
+    weights_only_checkpoints=dict(type='ckd.WeightsOnlyCheckpointHook'))
 randomness = dict(seed=0)
-log_processor = dict(type='ClassroomLogProcessor', by_epoch=True)
+log_processor = dict(type='ckd.ClassroomLogProcessor', by_epoch=True)

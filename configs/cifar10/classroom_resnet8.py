@@ -4,10 +4,10 @@
 _base_ = ['./_base_.py']
 model = dict(
     type='ClassroomKDDistiller',
-    student=dict(type='CifarClassifier', arch='resnet8', num_classes=10),
+    student=dict(type='ckd.build_cifar_classifier', arch='resnet8', num_classes=10),
     mentors=[
         dict(name=arch,
-             model=dict(type='CifarClassifier', arch=arch, num_classes=10),
+             model=dict(type='ckd.build_cifar_classifier', arch=arch, num_classes=10),
              checkpoint=f'data/cifar10_mentors/{arch}.pth')
         for arch in ('resnet56', 'shufflev2', 'resnet32', 'resnet20')
     ],

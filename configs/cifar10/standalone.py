@@ -2,4 +2,4 @@
 # tools/test.py (python tools/test.py configs/cifar10/standalone.py
 # data/cifar10_mentors/resnet20.pth --cfg-options model.arch=resnet20).
 _base_ = ['./_base_.py']
-model = dict(type='CifarClassifier', arch='resnet8', num_classes=10)
+model = dict(type='ckd.build_cifar_classifier', arch='resnet8', num_classes=10)

@@ -6,7 +6,7 @@
 _base_ = ['./_base_/classroomkd.py']
 teacher = {{_base_.cifar100_mentors.efficientnet_b0_teacher}}
 model = dict(
-    student=dict(type='CifarClassifier', arch='mobilenetv2', num_classes=100),
+    student=dict(type='ckd.build_cifar_classifier', arch='mobilenetv2', num_classes=100),
     mentors=[
         teacher,
         {{_base_.cifar100_mentors.efficientnet_b0_high1}},

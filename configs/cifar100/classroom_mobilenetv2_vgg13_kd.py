@@ -1,7 +1,3 @@
-# KD (Hinton et al.): the teacher alone, one fixed temperature, task weight 1.
-_base_ = ['./classroom_mobilenetv2_vgg13.py']
-model = dict(
-    mentors=[{{_base_.teacher}}],
-    kf=dict(enabled=False),
-    mentoring=dict(enabled=False),
-    rank_weights=False)
+# KD on classroom_mobilenetv2_vgg13.py (the method: configs/_base_/methods.py).
+_base_ = ['./classroom_mobilenetv2_vgg13.py', '../_base_/methods.py']
+model = dict(_base_.methods.kd, mentors=[_base_.teacher])

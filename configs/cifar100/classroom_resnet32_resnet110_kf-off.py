@@ -1,3 +1,3 @@
-# Table 3b, KF off: every mentor teaches; rank weights and adaptive temperatures stay.
-_base_ = ['./classroom_resnet32_resnet110.py']
-model = dict(kf=dict(enabled=False))
+# KF off on classroom_resnet32_resnet110.py (the method: configs/_base_/methods.py).
+_base_ = ['./classroom_resnet32_resnet110.py', '../_base_/methods.py']
+model = _base_.methods.kf_off

@@ -1,3 +1,3 @@
-# AVER: every mentor teaches at one fixed temperature with weight 1/lambda.
-_base_ = ['./classroom_shufflev1_resnet32x4.py']
-model = dict(kf=dict(enabled=False), mentoring=dict(enabled=False), rank_weights=False)
+# AVER on classroom_shufflev1_resnet32x4.py (the method: configs/_base_/methods.py).
+_base_ = ['./classroom_shufflev1_resnet32x4.py', '../_base_/methods.py']
+model = _base_.methods.aver

@@ -1,5 +1,3 @@
-# Table 5: DTKD's per-sample temperatures in place of Eq. 9.
-_base_ = ['./classroom_shufflev1_wrn_40_2.py']
-# tau = 4 is DTKD's own CIFAR default. Table 5's rows run tau = 8 and tau = 12; select one with
-#   --cfg-options model.mentoring.base_temperature=8.0
-model = dict(mentoring=dict(mode='dtkd', base_temperature=4.0))
+# DTKD on classroom_shufflev1_wrn_40_2.py (the method: configs/_base_/methods.py).
+_base_ = ['./classroom_shufflev1_wrn_40_2.py', '../_base_/methods.py']
+model = _base_.methods.dtkd

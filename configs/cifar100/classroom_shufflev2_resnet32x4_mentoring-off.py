@@ -1,3 +1,3 @@
-# Table 3b, Mentoring off: the Eq. 6 filter and rank weights, one fixed temperature.
-_base_ = ['./classroom_shufflev2_resnet32x4.py']
-model = dict(mentoring=dict(enabled=False))
+# Mentoring off on classroom_shufflev2_resnet32x4.py (the method: configs/_base_/methods.py).
+_base_ = ['./classroom_shufflev2_resnet32x4.py', '../_base_/methods.py']
+model = _base_.methods.mentoring_off

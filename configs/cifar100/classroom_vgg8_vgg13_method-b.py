@@ -1,3 +1,3 @@
-# Table 6, Method B: uniform ranks 0.1, 0.2, ... (Eqs. 11-12).
-_base_ = ['./classroom_vgg8_vgg13.py']
-model = dict(kf=dict(ranking='uniform'))
+# Method B on classroom_vgg8_vgg13.py (the method: configs/_base_/methods.py).
+_base_ = ['./classroom_vgg8_vgg13.py', '../_base_/methods.py']
+model = _base_.methods.method_b

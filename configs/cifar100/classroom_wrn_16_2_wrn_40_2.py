@@ -4,7 +4,7 @@
 _base_ = ['./_base_/classroomkd.py']
 teacher = {{_base_.cifar100_mentors.wrn_40_2}}
 model = dict(
-    student=dict(type='CifarClassifier', arch='wrn_16_2', num_classes=100),
+    student=dict(type='ckd.build_cifar_classifier', arch='wrn_16_2', num_classes=100),
     mentors=[
         teacher,
         {{_base_.cifar100_mentors.resnet20}},

@@ -1,3 +1,3 @@
-# Table 3b, Mentoring off: the Eq. 6 filter and rank weights, one fixed temperature.
-_base_ = ['./classroom_wrn_16_2_wrn_40_2.py']
-model = dict(mentoring=dict(enabled=False))
+# Mentoring off on classroom_wrn_16_2_wrn_40_2.py (the method: configs/_base_/methods.py).
+_base_ = ['./classroom_wrn_16_2_wrn_40_2.py', '../_base_/methods.py']
+model = _base_.methods.mentoring_off

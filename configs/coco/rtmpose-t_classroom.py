@@ -4,6 +4,8 @@
 # stock MMPose config with its model-zoo checkpoint.
 _base_ = ['mmpose::body_2d_keypoint/rtmpose/coco/rtmpose-t_8xb256-420e_coco-256x192.py']
 custom_imports = dict(imports=['classroomkd_mm'], allow_failed_imports=False)
+# the Runner's checkpoints save and resume under torch's weights_only loads (README, Checkpoints)
+default_hooks = dict(weights_only_checkpoints=dict(type='ckd.WeightsOnlyCheckpointHook'))
 
 rtmpose_configs = 'mmpose::body_2d_keypoint/rtmpose/coco/'
 rtmpose_zoo = 'https://download.openmmlab.com/mmpose/v1/projects/rtmposev1/'
@@ -41,4 +43,4 @@ model = dict(
     mentoring=dict(enabled=True, mode='adaptive', base_temperature=12.0),
     distill_weight=1.0)
 # Classroom telemetry in the logs; a one-line classroom summary on the console.
-log_processor = dict(type='ClassroomLogProcessor')
+log_processor = dict(type='ckd.ClassroomLogProcessor')

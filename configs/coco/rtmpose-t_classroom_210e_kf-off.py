@@ -1,4 +1,3 @@
-# KF off on the 210-epoch schedule: every mentor teaches; rank weights and adaptive
-# temperatures stay.
-_base_ = ['./rtmpose-t_classroom_210e.py']
-model = dict(kf=dict(enabled=False))
+# KF off on rtmpose-t_classroom_210e.py (the method: configs/_base_/methods.py).
+_base_ = ['./rtmpose-t_classroom_210e.py', '../_base_/methods.py']
+model = _base_.methods.kf_off

@@ -1,4 +1,3 @@
-# Mentoring off on the 210-epoch schedule: the Eq. 6 filter and rank weights, one fixed
-# temperature.
-_base_ = ['./rtmpose-t_classroom_210e.py']
-model = dict(mentoring=dict(enabled=False))
+# Mentoring off on rtmpose-t_classroom_210e.py (the method: configs/_base_/methods.py).
+_base_ = ['./rtmpose-t_classroom_210e.py', '../_base_/methods.py']
+model = _base_.methods.mentoring_off

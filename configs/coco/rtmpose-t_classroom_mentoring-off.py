@@ -1,3 +1,3 @@
-# Table 3b ablation, Mentoring off: the Eq. 6 filter and rank weights, one fixed temperature.
-_base_ = ['./rtmpose-t_classroom.py']
-model = dict(mentoring=dict(enabled=False))
+# Mentoring off on rtmpose-t_classroom.py (the method: configs/_base_/methods.py).
+_base_ = ['./rtmpose-t_classroom.py', '../_base_/methods.py']
+model = _base_.methods.mentoring_off

@@ -18,6 +18,8 @@
 #   does not name.
 _base_ = ['mmpretrain::resnet/resnet34_8xb32_in1k.py']
 custom_imports = dict(imports=['classroomkd_mm'], allow_failed_imports=False)
+# the Runner's checkpoints save and resume under torch's weights_only loads (README, Checkpoints)
+default_hooks = dict(weights_only_checkpoints=dict(type='ckd.WeightsOnlyCheckpointHook'))
 
 model = dict(
     _delete_=True,
@@ -31,7 +33,7 @@ model = dict(
             checkpoint='checkpoints/imagenet/regnety_320.pycls_in1k.pth'),
         dict(
             name='squeezenet1_1',
-            model=dict(type='TorchvisionClassifier', name='squeezenet1_1'),
+            model=dict(type='ckd.TorchvisionClassifier', name='squeezenet1_1'),
             checkpoint='https://download.pytorch.org/models/squeezenet1_1-b8a52dc0.pth'),
         dict(
             name='mobilenet_v2',
@@ -62,4 +64,4 @@ model = dict(
     mentoring=dict(enabled=True, mode='adaptive', base_temperature=4.0),
     distill_weight=1.0)
 # Classroom telemetry in the logs; a one-line classroom summary on the console.
-log_processor = dict(type='ClassroomLogProcessor')
+log_processor = dict(type='ckd.ClassroomLogProcessor')

@@ -8,6 +8,8 @@
 # in the geometric batch mean, not log 1e-12).
 _base_ = ['./litehrnet-18_lsp-64x64.py']
 custom_imports = dict(imports=['classroomkd_mm'], allow_failed_imports=False)
+# the Runner's checkpoints save and resume under torch's weights_only loads (README, Checkpoints)
+default_hooks = dict(weights_only_checkpoints=dict(type='ckd.WeightsOnlyCheckpointHook'))
 
 mentor_dir = 'data/lsp_mentors/'
 model = dict(
@@ -22,6 +24,6 @@ model = dict(
     ],
     kf=dict(enabled=True, ranking='softmax', granularity='batch', aggregate='geometric'),
     mentoring=dict(enabled=True, mode='adaptive', base_temperature=12.0),
-    adapter=dict(type='PoseAdapter', heatmap_beta=10.0, heatmap_floor=0.01),
+    adapter=dict(type='ckd.HeatmapAdapter', heatmap_beta=10.0, heatmap_floor=0.01),
     distill_weight=1.0)
-log_processor = dict(type='ClassroomLogProcessor')
+log_processor = dict(type='ckd.ClassroomLogProcessor')

@@ -1,3 +1,3 @@
-# AVER: every mentor at one fixed temperature (4), equal weights 1/lambda, task weight 1.
-_base_ = ['./litehrnet-18_classroom.py']
-model = dict(kf=dict(enabled=False), mentoring=dict(enabled=False), rank_weights=False)
+# AVER on litehrnet-18_classroom.py (the method: configs/_base_/methods.py).
+_base_ = ['./litehrnet-18_classroom.py', '../_base_/methods.py']
+model = _base_.methods.aver

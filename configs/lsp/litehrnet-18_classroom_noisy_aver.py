@@ -1,3 +1,3 @@
-# AVER in the noisy classroom: all three mentors at one fixed temperature, weights 1/3.
-_base_ = ['./litehrnet-18_classroom_noisy.py']
-model = dict(kf=dict(enabled=False), mentoring=dict(enabled=False), rank_weights=False)
+# AVER on litehrnet-18_classroom_noisy.py (the method: configs/_base_/methods.py).
+_base_ = ['./litehrnet-18_classroom_noisy.py', '../_base_/methods.py']
+model = _base_.methods.aver

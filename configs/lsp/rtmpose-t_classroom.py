@@ -4,6 +4,8 @@
 # checksums in its README). NOKD is rtmpose-t_lsp-64x64.py.
 _base_ = ['./rtmpose-t_lsp-64x64.py']
 custom_imports = dict(imports=['classroomkd_mm'], allow_failed_imports=False)
+# the Runner's checkpoints save and resume under torch's weights_only loads (README, Checkpoints)
+default_hooks = dict(weights_only_checkpoints=dict(type='ckd.WeightsOnlyCheckpointHook'))
 
 mentor_dir = 'data/lsp_mentors/'
 model = dict(
@@ -19,4 +21,4 @@ model = dict(
     kf=dict(enabled=True, ranking='softmax', granularity='batch', aggregate='geometric'),
     mentoring=dict(enabled=True, mode='adaptive', base_temperature=12.0),
     distill_weight=1.0)
-log_processor = dict(type='ClassroomLogProcessor')
+log_processor = dict(type='ckd.ClassroomLogProcessor')

@@ -1,3 +1,3 @@
-# KF off: every mentor teaches; rank weights and adaptive temperatures stay (Table 3b).
-_base_ = ['./rtmpose-t_classroom.py']
-model = dict(kf=dict(enabled=False))
+# KF off on rtmpose-t_classroom.py (the method: configs/_base_/methods.py).
+_base_ = ['./rtmpose-t_classroom.py', '../_base_/methods.py']
+model = _base_.methods.kf_off

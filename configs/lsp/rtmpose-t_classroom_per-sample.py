@@ -1,3 +1,3 @@
-# ClassroomKD per sample: Eqs. 5, 6, 8, 9 and 10 for each person instance.
-_base_ = ['./rtmpose-t_classroom.py']
-model = dict(kf=dict(granularity='sample'))
+# per-sample KF on rtmpose-t_classroom.py (the method: configs/_base_/methods.py).
+_base_ = ['./rtmpose-t_classroom.py', '../_base_/methods.py']
+model = _base_.methods.per_sample

@@ -4,6 +4,8 @@
 # checkpoint (MMPose renames their 0.x keys on load). Evaluation: MMPose's PCKh.
 _base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/mpii/td-hm_litehrnet-18_8xb64-210e_mpii-256x256.py']
 custom_imports = dict(imports=['classroomkd_mm'], allow_failed_imports=False)
+# the Runner's checkpoints save and resume under torch's weights_only loads (README, Checkpoints)
+default_hooks = dict(weights_only_checkpoints=dict(type='ckd.WeightsOnlyCheckpointHook'))
 
 mpii_configs = 'mmpose::body_2d_keypoint/topdown_heatmap/mpii/'
 pose_zoo = 'https://download.openmmlab.com/mmpose/top_down/'
@@ -36,4 +38,4 @@ model = dict(
     mentoring=dict(enabled=True, mode='adaptive', base_temperature=12.0),
     distill_weight=1.0)
 # Classroom telemetry in the logs; a one-line classroom summary on the console.
-log_processor = dict(type='ClassroomLogProcessor')
+log_processor = dict(type='ckd.ClassroomLogProcessor')

@@ -20,6 +20,7 @@ variants and of the targets.
 """
 import argparse
 import os
+import os.path as osp
 import random
 import statistics
 import tempfile
@@ -29,35 +30,37 @@ from contextlib import contextmanager
 
 import torch
 import torch.nn.functional as F
+from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 
 import classroomkd_mm  # noqa: F401
+from classroomkd_mm.engine.config_files import read_config
+from classroomkd_mm.experiments.methods import configs_dir, method_config
 
-STUDENT = 'resnet20'
-TEACHER = 'resnet110'
-PEERS = ('resnet8', 'resnet14', 'shufflev2', 'mobilenetv2', 'shufflev1')
-
-
-def classifier(arch):
-    return dict(type='CifarClassifier', arch=arch, num_classes=100)
+# The paper's CIFAR-100 classroom: ResNet-20 student, ResNet-110 teacher, five peers.
+CLASSROOM = osp.join(configs_dir(), 'cifar100', 'classroom_resnet20_resnet110.py')
 
 
-def save_mentor_checkpoints(folder, mentors=(TEACHER,) + PEERS):
-    """Seeded random weights for every mentor, so that every variant loads the same ones."""
-    paths = {}
-    for seed, arch in enumerate(mentors):
+def classroom(folder: str, names) -> Config:
+    """The classroom config with the mentors ``names`` (teacher first), each with seeded
+    random weights saved in ``folder``, so that every variant loads the same ones."""
+    cfg = read_config(CLASSROOM)
+    specs = {spec.name: spec for spec in cfg.model.mentors}
+    mentors = []
+    for seed, name in enumerate(names):
         torch.manual_seed(seed)
-        paths[arch] = f'{folder}/{arch}.pth'
-        torch.save(dict(state_dict=MODELS.build(classifier(arch)).state_dict()), paths[arch])
-    return paths
+        path = osp.join(folder, f'{name}.pth')
+        torch.save(dict(state_dict=MODELS.build(specs[name].model).state_dict()), path)
+        mentors.append(dict(specs[name].to_dict(), checkpoint=path))
+    cfg.model.mentors = mentors
+    return cfg
 
 
-def distiller(checkpoints, mentors, **options):
+def distiller(cfg: Config, method: str = 'ClassroomKD', **options):
+    """The distiller of ``method`` (experiments.methods) on the classroom, with ``options``."""
+    model = method_config(cfg, method).model.to_dict()
     torch.manual_seed(100)  # the same student weights in every variant
-    return MODELS.build(dict(
-        type='ClassroomKDDistiller', student=classifier(STUDENT),
-        mentors=[dict(name=arch, model=classifier(arch), checkpoint=checkpoints[arch])
-                 for arch in mentors], **options))
+    return MODELS.build(dict(model, **options))
 
 
 @contextmanager
@@ -171,43 +174,40 @@ def main():
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--compile', action='store_true',
                         help='also time the fast path with torch.compile (compiles first)')
-    parser.add_argument('--mentors', default=','.join((TEACHER,) + PEERS),
+    parser.add_argument('--mentors', default=None,
                         help='the classroom, teacher first (default: the paper\'s six); a '
                         'smaller one makes a quick check (tools/gpu_check.py --dry-run)')
     args = parser.parse_args()
     device = torch.device(args.device)
     init_default_scope('mmpretrain')
-    mentors = tuple(args.mentors.split(','))
-    checkpoints = save_mentor_checkpoints(tempfile.mkdtemp(), mentors)
-    aver = dict(kf=dict(enabled=False), mentoring=dict(enabled=False), rank_weights=False)
+    names = [m.name for m in read_config(CLASSROOM).model.mentors]
+    cfg = classroom(tempfile.mkdtemp(), args.mentors.split(',') if args.mentors else names)
     low_precision = 'bfloat16' if device.type == 'cpu' else 'float16'
+    graphed = dict(cuda_graph=True)
     models = {
-        'KD (teacher)': distiller(checkpoints, mentors[:1], **aver),
-        'AVER': distiller(checkpoints, mentors, **aver),
-        'ClassroomKD': distiller(checkpoints, mentors),
-        'ClassroomKD, per-sample': distiller(checkpoints, mentors, kf=dict(granularity='sample')),
-        'ClassroomKD, fast path fp32': distiller(checkpoints, mentors, mentor_fast_path=dict()),
+        'KD (teacher)': distiller(cfg, 'KD'),
+        'AVER': distiller(cfg, 'AVER'),
+        'ClassroomKD': distiller(cfg),
+        'ClassroomKD, per-sample': distiller(cfg, 'per-sample KF'),
+        'ClassroomKD, fast path fp32': distiller(cfg, mentor_fast_path=dict()),
         f'ClassroomKD, fast path {low_precision}': distiller(
-            checkpoints, mentors, mentor_fast_path=dict(dtype=low_precision)),
+            cfg, mentor_fast_path=dict(dtype=low_precision)),
     }
     if args.compile:
         models['ClassroomKD, fast path fp32 + compile'] = distiller(
-            checkpoints, mentors, mentor_fast_path=dict(compile=True))
-    graphed = dict(cuda_graph=True)
+            cfg, mentor_fast_path=dict(compile=True))
     cuda_only = {
-        'AVER, fast path fp32 + CUDA graph': distiller(
-            checkpoints, mentors, mentor_fast_path=graphed, **aver),
-        'ClassroomKD, fast path fp32 + CUDA graph': distiller(
-            checkpoints, mentors, mentor_fast_path=graphed),
+        'AVER, fast path fp32 + CUDA graph': distiller(cfg, 'AVER', mentor_fast_path=graphed),
+        'ClassroomKD, fast path fp32 + CUDA graph': distiller(cfg, mentor_fast_path=graphed),
         f'ClassroomKD, fast path {low_precision} + CUDA graph': distiller(
-            checkpoints, mentors, mentor_fast_path=dict(graphed, dtype=low_precision)),
+            cfg, mentor_fast_path=dict(graphed, dtype=low_precision)),
     } if device.type == 'cuda' else {}
     models.update(cuda_only)
     for model in models.values():
         model.to(device).train()
     reference = models['ClassroomKD']
     torch.manual_seed(100)
-    student = MODELS.build(classifier(STUDENT)).to(device).train()
+    student = MODELS.build(cfg.model.student).to(device).train()
 
     inputs = torch.randn(args.batch, 3, 32, 32, device=device)
     labels = torch.randint(0, 100, (args.batch,), device=device)

@@ -1,7 +1,7 @@
 """CIFAR MobileNetV2 (Sandler et al., "MobileNetV2: Inverted Residuals ...", CVPR 2018)."""
 import torch.nn as nn
-from mmengine.registry import MODELS
 
+from ...registry import MODELS
 from .resnet import init_cifar_weights
 
 

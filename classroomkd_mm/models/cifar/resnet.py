@@ -1,7 +1,8 @@
 """CIFAR ResNet-{8..110} and x4 variants (He et al., "Deep Residual Learning", CVPR 2016)."""
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.registry import MODELS
+
+from ...registry import MODELS
 
 
 def init_cifar_weights(model):

@@ -1,8 +1,8 @@
 """CIFAR bottleneck ResNet-50/101/152 (He et al., "Deep Residual Learning", CVPR 2016)."""
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.registry import MODELS
 
+from ...registry import MODELS
 from .resnet import conv_bn, init_cifar_weights
 
 

@@ -2,8 +2,8 @@
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.registry import MODELS
 
+from ...registry import MODELS
 from .resnet import init_cifar_weights
 
 

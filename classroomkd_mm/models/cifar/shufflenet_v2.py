@@ -1,8 +1,8 @@
 """CIFAR ShuffleNetV2 (Ma et al., "ShuffleNet V2: Practical Guidelines ...", ECCV 2018)."""
 import torch
 import torch.nn as nn
-from mmengine.registry import MODELS
 
+from ...registry import MODELS
 from .resnet import init_cifar_weights
 from .shufflenet_v1 import channel_shuffle
 

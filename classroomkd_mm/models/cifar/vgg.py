@@ -1,7 +1,7 @@
 """CIFAR VGG-{8,11,13,16,19} with BN (Simonyan & Zisserman, "Very Deep ConvNets", ICLR 2015)."""
 import torch.nn as nn
-from mmengine.registry import MODELS
 
+from ...registry import MODELS
 from .resnet import init_cifar_weights
 
 # Conv widths of the five stages; VGG-8 is the reduced variant of the CRD benchmark.

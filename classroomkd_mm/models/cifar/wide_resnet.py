@@ -1,8 +1,8 @@
 """CIFAR Wide ResNet WRN-d-k (Zagoruyko & Komodakis, "Wide Residual Networks", BMVC 2016)."""
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.registry import MODELS
 
+from ...registry import MODELS
 from .resnet import init_cifar_weights
 
 

@@ -3,7 +3,7 @@
 cifar100_mentors = {
     arch: dict(
         name=arch,
-        model=dict(type='CifarClassifier', arch=arch, num_classes=100),
+        model=dict(type='ckd.build_cifar_classifier', arch=arch, num_classes=100),
         checkpoint=f'work_dirs/{arch}/epoch_240.pth')
     for arch in ('resnet8', 'resnet14', 'resnet20', 'resnet32', 'resnet56', 'resnet110',
                  'resnet32x4', 'wrn_16_2', 'wrn_40_2', 'vgg8', 'vgg13', 'mobilenetv2',
@@ -37,7 +37,7 @@ cifar100_mentors.update({
         name=name,
         model=dict(
             type='ImageClassifier',
-            backbone=dict(type='CifarEfficientNet', model_name='efficientnet_b0', stem_stride=1),
+            backbone=dict(type='ckd.CifarEfficientNet', model_name='efficientnet_b0', stem_stride=1),
             neck=dict(type='GlobalAveragePooling'),
             head=dict(type='LinearClsHead', num_classes=100, in_channels=1280)),
         checkpoint=f'work_dirs/efficientnet_b0_graded/{name}.pth')

@@ -1,4 +1,4 @@
-# The paper's CIFAR-100 recipe for its classrooms (METHOD.md): 240 epochs, batch 64 on one
+# The paper's CIFAR-100 recipe for its classrooms (docs/method.md): 240 epochs, batch 64 on one
 # GPU, SGD with momentum 0.9, lr 0.05 and weight decay 5e-4. Data: MMPretrain's CIFAR-100
 # base.
 #
@@ -31,4 +31,5 @@ test_cfg = dict()
 # One GPU, batch 64. On N GPUs the global batch is 64 N: pass --auto-scale-lr to scale the
 # learning rate linearly (see docs/reproduction.md, "Eight GPUs").
 auto_scale_lr = dict(base_batch_size=64)
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=2))
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=2),
+                     weights_only_checkpoints=dict(type='ckd.WeightsOnlyCheckpointHook'))

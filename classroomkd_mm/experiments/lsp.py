@@ -1,0 +1,220 @@
+"""Pose experiments on LSP Extended: the two classrooms and the methods the benchmark compares,
+and their runs, one single-threaded process per core on a CPU.
+
+A run trains a config through MMEngine's Runner and tests it on the test split (PCK@0.2 in %,
+EPE in pixels). On a CPU, single-threaded processes side by side use the cores better than one
+process with several threads: small pose models are dominated by per-operator overhead.
+Paths are relative to the checkout's root, where the tools run.
+"""
+import multiprocessing
+import os
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
+
+from mmengine.config import Config
+
+from ..engine.config_files import read_config
+from .methods import method_config
+from .results import ResultStore
+from .runs import test_checkpoint, train_and_test
+from .stats import activation_rates
+
+DEFAULT_ARCHIVE = 'data/lspet_128.tar.gz'  # LSP Extended, compacted to 128 px and shipped
+DATA_ROOT = 'data/lspet'  # where configs/lsp/ read it
+STUDENT_IMAGES = 1000  # the students train on the first 1,000 of the 9,000 training images
+CLASSROOMS = {
+    'heatmap': dict(title='LiteHRNet-18 student, heatmap classroom',
+                    clean='configs/lsp/litehrnet-18_classroom.py',
+                    noisy='configs/lsp/litehrnet-18_classroom_noisy.py',
+                    mentors=('litehrnet-30', 'litehrnet-18'), weak='litehrnet-18_weak'),
+    'simcc': dict(title='RTMPose-t student, SimCC classroom',
+                  clean='configs/lsp/rtmpose-t_classroom.py',
+                  noisy='configs/lsp/rtmpose-t_classroom_noisy.py',
+                  mentors=('rtmpose-s', 'rtmpose-t'), weak='rtmpose-t_weak'),
+}
+
+
+class Method(NamedTuple):
+    """A method of :mod:`.methods` on a classroom: the clean one, or the noisy one (the clean
+    mentors and a weak one), with config ``options``, in ``classrooms``."""
+    method: str
+    noisy: bool = False
+    options: Dict = {}
+    classrooms: Tuple[str, ...] = tuple(CLASSROOMS)
+    label: str = ''
+
+    @property
+    def title(self) -> str:
+        return self.label or (f'noisy: {self.method}' if self.noisy else self.method)
+
+
+# run name part -> method, in the order the report lists them
+METHODS = {
+    'nokd': Method('NOKD'),
+    'aver': Method('AVER'),
+    'aver_matched': Method('AVER α=λ'),
+    'classroomkd': Method('ClassroomKD'),
+    'per_sample': Method('per-sample KF'),
+    'kf_off': Method('KF off'),
+    'noisy_aver': Method('AVER', noisy=True),
+    'noisy_classroomkd': Method('ClassroomKD', noisy=True),
+    # the two heatmap design points: the alternatives to the classroom's defaults
+    'heatmap_beta_1': Method('ClassroomKD', options={'model.adapter.heatmap_beta': 1.0},
+                             classrooms=('heatmap', ), label='ClassroomKD, heatmap_beta 1'),
+    'no_floor': Method('ClassroomKD', options={'model.adapter.heatmap_floor': 0.0},
+                       classrooms=('heatmap', ), label='ClassroomKD, no floor'),
+}
+
+
+class Run(NamedTuple):
+    """A config file, the method of :mod:`.methods` applied to it (None: the file as it is)
+    and config options (dotted keys, as ``--cfg-options``)."""
+    name: str
+    config: str
+    method: Optional[str] = None
+    options: Dict = {}
+
+    def build(self) -> Config:
+        cfg = read_config(self.config)
+        return method_config(cfg, self.method) if self.method else cfg
+
+
+def run_name(classroom: str, method: str, seed: int) -> str:
+    return f'{classroom}/{method}/seed{seed}'
+
+
+def benchmark_runs(classrooms, methods, seeds) -> List[Run]:
+    """The runs of ``methods`` (keys of :data:`METHODS`) in ``classrooms``, seed by seed: each
+    student on the first :data:`STUDENT_IMAGES` training images."""
+    runs = []
+    for classroom in classrooms:
+        for seed in seeds:
+            for key in methods:
+                method = METHODS[key]
+                if classroom not in method.classrooms:
+                    continue
+                config = CLASSROOMS[classroom]['noisy' if method.noisy else 'clean']
+                options = dict(method.options, **{
+                    'train_dataloader.dataset.indices': STUDENT_IMAGES, 'randomness.seed': seed})
+                runs.append(Run(run_name(classroom, key, seed), config, method.method, options))
+    return runs
+
+
+def run_options(work_dir: str, workers: int) -> Dict:
+    """Data loader workers, and a visualizer of the run's own: MMPose's configs name theirs
+    'visualizer', and MMEngine keeps one instance per name in a process."""
+    options = {'visualizer.name': f'visualizer:{os.path.abspath(work_dir)}'}
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        options[f'{loader}.num_workers'] = workers
+        options[f'{loader}.persistent_workers'] = workers > 0
+    return options
+
+
+def pose_result(metrics: Dict, start: float) -> Dict:
+    """PCK (%), EPE (px), the seconds since ``start`` and, for a classroom, each mentor's
+    activation rate (``active``)."""
+    result = dict(PCK=100 * float(metrics['PCK']), EPE=float(metrics['EPE']),
+                  seconds=round(time.time() - start, 1))
+    rates = activation_rates(metrics)
+    return dict(result, active=rates) if rates else result
+
+
+def train_and_test_run(run: Run, work_dir: str, workers: int = 2, progress=None) -> Dict:
+    """Train ``run``, then test it once: :func:`pose_result`."""
+    start = time.time()
+    metrics = train_and_test(run.build(), work_dir,
+                             dict(run_options(work_dir, workers), **run.options), progress=progress)
+    return pose_result(metrics, start)
+
+
+def test_run(run: Run, work_dir: str, workers: int = 2, progress=None) -> Dict:
+    """Test the weights that ``run.options['load_from']`` names: :func:`pose_result`."""
+    start = time.time()
+    options = dict(run.options)
+    checkpoint = options.pop('load_from')
+    metrics = test_checkpoint(run.build(), checkpoint, work_dir,
+                              dict(run_options(work_dir, workers), **options), progress=progress)
+    return pose_result(metrics, start)
+
+
+def default_jobs() -> int:
+    """One run at a time on a GPU; one single-threaded run per core (two at most) on a CPU."""
+    import torch
+    return 1 if torch.cuda.is_available() else max(1, min(2, os.cpu_count() or 1))
+
+
+RunFunction = Callable[[Run, str, int, object], Dict]
+
+
+def run_all(runs: List[Run], store: ResultStore, work_root: str, jobs: int = 1,
+            function: RunFunction = train_and_test_run, progress=None,
+            done: Callable[[Run, Dict], None] = lambda run, result: None) -> None:
+    """Run every run not yet in ``store``, ``jobs`` at a time (CPU processes of one thread
+    each), and put each result in ``store`` as it finishes; ``done(run, result)`` follows.
+
+    ``function(run, work_dir, workers, progress)`` does one run in ``work_root/<name>``
+    (default :func:`train_and_test_run`). ``progress`` (a
+    :class:`~classroomkd_mm.experiments.progress.Stage`) follows the steps of all the runs.
+    """
+    todo = [run for run in runs if run.name not in store]
+    if jobs <= 1 or len(todo) <= 1:
+        for run in todo:
+            store.put(run.name, function(run, os.path.join(work_root, run.name), 2, progress))
+            done(run, store.get(run.name))
+        return
+    context = multiprocessing.get_context('spawn')
+    with context.Manager() as manager, ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        queue = manager.Queue()
+        running = {pool.submit(_in_worker, function, run, work_root, queue): run
+                   for run in todo}
+        steps = StepsOfRuns(progress)
+        while running:
+            finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+            steps.read(queue)
+            for future in finished:
+                run = running.pop(future)
+                store.put(run.name, future.result())
+                done(run, store.get(run.name))
+
+
+def _in_worker(function: RunFunction, run: Run, work_root: str, queue) -> Dict:
+    import torch
+    if not torch.cuda.is_available():
+        torch.set_num_threads(1)
+    return function(run, os.path.join(work_root, run.name), 0, QueuedStage(queue, run.name))
+
+
+class QueuedStage:
+    """A worker process's stand-in for a progress stage: it sends the steps to the parent."""
+
+    def __init__(self, queue, name: str):
+        self.queue, self.name, self.sent = queue, name, 0.0
+
+    def update(self, phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.sent > 0.2 or done == total:
+            self.sent = now
+            self.queue.put((self.name, phase, done, total))
+
+
+class StepsOfRuns:
+    """The steps of several runs as one progress line: their training steps together, then
+    their test steps."""
+
+    def __init__(self, progress):
+        self.progress, self.steps = progress, {}
+
+    def read(self, queue) -> None:
+        while not queue.empty():
+            name, phase, done, total = queue.get()
+            self.steps[name, phase] = (done, total)
+        if self.progress is None or not self.steps:
+            return
+        phases = {phase for _, phase in self.steps}
+        phase = 'test' if 'test' in phases and self._finished('train') else 'train'
+        counts = [v for (_, p), v in self.steps.items() if p == phase]
+        self.progress.update(phase, sum(d for d, _ in counts), sum(t for _, t in counts))
+
+    def _finished(self, phase: str) -> bool:
+        return all(d == t for (_, p), (d, t) in self.steps.items() if p == phase)

@@ -1,0 +1,88 @@
+"""The LSP benchmark's report: per classroom, each method's PCK@0.2 over seeds, paired with
+the baselines seed by seed, the mentors alone, the activation rates; and its plot."""
+import statistics
+from typing import Dict, List, Mapping
+
+from .lsp import CLASSROOMS, METHODS, run_name
+from .stats import mean_pm_std, mean_std, paired
+
+BASELINES = ('nokd', 'aver', 'aver_matched')
+
+
+def baselines(method: str) -> tuple:
+    """What ``method`` is paired with: a noisy-classroom method with the noisy AVER."""
+    if not METHODS[method].noisy:
+        return BASELINES
+    return tuple({'aver': 'noisy_aver', 'nokd': 'nokd'}.get(b, '') for b in BASELINES)
+
+
+def by_seed(runs: List[Dict], seeds, metric: str) -> Dict[int, float]:
+    return {seed: run[metric] for seed, run in zip(seeds, runs)}
+
+
+def finished(results: Mapping[str, Dict], classroom: str, seeds) -> Dict[str, List[Dict]]:
+    """The methods of ``classroom`` run with every seed: their results, seed by seed."""
+    table = {}
+    for method in METHODS:
+        runs = [results.get(run_name(classroom, method, s)) for s in seeds]
+        if all(runs):
+            table[method] = runs
+    return table
+
+
+def report(results: Mapping[str, Dict], seeds, mentor_pck: Dict[str, float]) -> str:
+    """Markdown tables (for docs/results.md) of the runs of every seed in ``seeds``;
+    ``mentor_pck``: each shipped mentor's PCK alone."""
+    lines = []
+    for classroom, spec in CLASSROOMS.items():
+        table = finished(results, classroom, seeds)
+        if not table:
+            continue
+        lines += [f"### {spec['title']}", '',
+                  '| method | PCK@0.2 mean ± std (%) | per seed | '
+                  + ' | '.join(f'vs {METHODS[b].title} (paired)' for b in BASELINES)
+                  + ' | EPE mean ± std (px) |', '|---|---|---|---|---|---|---|']
+        for method, runs in table.items():
+            pck = by_seed(runs, seeds, 'PCK')
+            versus = [paired(pck, by_seed(table[b], seeds, 'PCK'))
+                      if b in table and b != method else '-' for b in baselines(method)]
+            lines.append(f"| {METHODS[method].title} | {mean_pm_std(list(pck.values()))} | "
+                         f"{', '.join(f'{p:.2f}' for p in pck.values())} | "
+                         f"{' | '.join(versus)} | {mean_pm_std([r['EPE'] for r in runs])} |")
+        names = spec['mentors'] + (spec['weak'], )
+        alone = ', '.join(f'{m} {mentor_pck[m]:.2f}' for m in names if m in mentor_pck)
+        lines += ['', f'Mentors alone (PCK@0.2 %, test split): {alone}.', '']
+        rates = [(method, runs) for method, runs in table.items() if 'active' in runs[0]]
+        if rates:
+            lines += ['Activation rates (share of training steps a mentor taught; mean over '
+                      'seeds):', '', '| method | ' + ' | '.join(names) + ' |',
+                      '|---|' + '---|' * len(names)]
+            for method, runs in rates:
+                cells = [f"{statistics.mean(r['active'][m] for r in runs):.2f}"
+                         if m in runs[0]['active'] else '-' for m in names]
+                lines.append(f'| {METHODS[method].title} | ' + ' | '.join(cells) + ' |')
+            lines.append('')
+    return '\n'.join(lines)
+
+
+def plot(results: Mapping[str, Dict], seeds, path: str) -> None:
+    """Each classroom's PCK@0.2 per method (mean ± std over ``seeds``) as bars, in ``path``."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    figure, axes = plt.subplots(1, len(CLASSROOMS), figsize=(12, 4.5), squeeze=False)
+    for axis, (classroom, spec) in zip(axes[0], CLASSROOMS.items()):
+        table = finished(results, classroom, seeds)
+        if not table:
+            continue
+        titles = [METHODS[m].title for m in table]
+        means, stds = zip(*(mean_std([r['PCK'] for r in runs]) for runs in table.values()))
+        baseline = [METHODS[m].method.startswith(('NOKD', 'AVER')) for m in table]
+        axis.barh(titles[::-1], means[::-1], xerr=stds[::-1], capsize=3,
+                  color=['#888' if b else '#2a7' for b in baseline[::-1]])
+        axis.set(xlabel='PCK@0.2 (%), mean ± std over seeds', title=spec['title'],
+                 xlim=(min(means) - 5, max(means) + 3))
+    figure.suptitle('LSP Extended, 1,000 training images, 10 epochs, 64x64 '
+                    '(2-core CPU container)')
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)

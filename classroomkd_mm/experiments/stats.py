@@ -1,0 +1,49 @@
+"""Statistics over seeds and the classroom's telemetry averaged over a run."""
+import statistics
+from typing import Dict, Mapping, Sequence, Tuple
+
+# The classroom's per-step telemetry (logged by the distiller), and the name under which a
+# run's mean of the per-step active flags is reported: each mentor's activation rate.
+TELEMETRY_PREFIXES = ('rank/', 'temp/', 'active/')
+ACTIVE, RATE = 'active/', 'active_rate/'
+
+
+def mean_std(values: Sequence[float]) -> Tuple[float, float]:
+    """The mean and the sample standard deviation (0 for a single value)."""
+    return statistics.mean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def mean_pm_std(values: Sequence[float], digits: int = 2) -> str:
+    """``'57.10 ± 0.84'``."""
+    mean, std = mean_std(values)
+    return f'{mean:.{digits}f} ± {std:.{digits}f}'
+
+
+def paired(values: Mapping[int, float], baseline: Mapping[int, float]) -> str:
+    """Per-seed differences against ``baseline`` on the seeds both have, their mean, and on
+    how many of those seeds ``values`` is better; '-' when they share no seed."""
+    seeds = [s for s in values if s in baseline]
+    if not seeds:
+        return '-'
+    diffs = [values[s] - baseline[s] for s in seeds]
+    wins = sum(d > 0 for d in diffs)
+    return (', '.join(f'{d:+.2f}' for d in diffs) +
+            f' (mean {statistics.mean(diffs):+.2f}; {wins}/{len(diffs)} better)')
+
+
+def step_means(message_hub) -> Dict[str, float]:
+    """Every training step's classroom telemetry in ``message_hub``, averaged over the run:
+    ``rank/<name>``, ``temp/<name>`` and ``active_rate/<mentor>`` (the share of steps, or in
+    per-sample mode of instances, in which the mentor taught)."""
+    means = {}
+    for key, buffer in message_hub.log_scalars.items():
+        name = key[len('train/'):]
+        if key.startswith('train/') and name.startswith(TELEMETRY_PREFIXES):
+            means[name.replace(ACTIVE, RATE, 1)] = float(buffer.data[0].mean())
+    return means
+
+
+def activation_rates(values: Mapping[str, float]) -> Dict[str, float]:
+    """``{mentor: rate}`` from the ``active_rate/<mentor>`` entries of ``values`` (a run's
+    result, or the last record of its ``scalars.json``)."""
+    return {key[len(RATE):]: value for key, value in values.items() if key.startswith(RATE)}

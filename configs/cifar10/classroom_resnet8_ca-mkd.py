@@ -1,0 +1,3 @@
+# CA-MKD (logits) on classroom_resnet8.py (the method: configs/_base_/methods.py).
+_base_ = ['./classroom_resnet8.py', '../_base_/methods.py']
+model = _base_.methods.ca_mkd

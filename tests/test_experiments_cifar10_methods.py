@@ -1,0 +1,73 @@
+"""The CIFAR-10 benchmark: every run through the Runner, as tools/train.py trains its config;
+end to end on a slice, resumed."""
+import glob
+import json
+import os
+import os.path as osp
+
+from mmengine.runner import Runner
+
+from classroomkd_mm.experiments import cifar10_methods, runs, scalars
+from runner_utils import REPO, run_python
+
+
+def losses(work_dir: str) -> list:
+    records = scalars.read_records(scalars.newest_scalars_file(work_dir))
+    return [(r['step'], r['loss'], r['loss_distill']) for r in records if 'loss' in r]
+
+
+def test_a_benchmark_run_trains_as_tools_train_trains_its_config(tmp_path, cifar10_tiny,
+                                                                 monkeypatch):
+    """The benchmark's ClassroomKD run (fast data path, the config's schedule, seed 3; two of
+    its mentors), and tools/train.py's code path on the config the run dumped: the same loss
+    at every step."""
+    from classroomkd_mm.engine.train import train_config, train_parser
+    classroom = cifar10_methods.classroom_config()
+    cfg = cifar10_methods.run_config(classroom, 'ClassroomKD',
+                                     [m.to_dict() for m in classroom.model.mentors[:2]], epochs=1,
+                                     seed=3, train_per_class=20, test_per_class=2)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.source = cifar10_tiny
+    cfg.merge_from_dict({'default_hooks.logger.interval': 1, 'train_dataloader.num_workers': 0,
+                         'train_dataloader.persistent_workers': False})
+    monkeypatch.chdir(REPO)  # the mentors' checkpoints are named relative to the checkout
+    runs.train_and_test(cfg, str(tmp_path / 'benchmark'))
+    [dumped] = glob.glob(str(tmp_path / 'benchmark' / '2*.py'))
+    args = train_parser().parse_args([dumped, '--work-dir', str(tmp_path / 'train')])
+    Runner.from_cfg(train_config(args)).train()
+    benchmark = losses(str(tmp_path / 'benchmark'))
+    assert [step for step, *_ in benchmark] == [1, 2, 3, 4]  # 200 images, batch 64
+    assert losses(str(tmp_path / 'train')) == benchmark
+
+
+def test_benchmark_runs_end_to_end_on_a_slice_and_resumes(tmp_path):
+    """The full-scale path (noisy classroom included) on 2 images per class, on the CPU."""
+    docs, work = tmp_path / 'docs', tmp_path / 'work'
+    docs.mkdir()
+    (docs / 'results.md').write_text('# Results\n\nkept\n')
+    args = ['tools/benchmarks/cifar10_methods.py', '--slice', '2', '--seeds', '0',
+            '--methods', 'NOKD', 'AVER', 'ClassroomKD', '--work-dir', str(work),
+            '--docs', str(docs)]
+    cpu = dict(os.environ, CUDA_VISIBLE_DEVICES='')
+    result = run_python(*args, env=cpu)
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = json.loads((work / 'results.json').read_text())
+    assert sorted(results['runs']) == sorted(
+        f'cpu-slice/{classroom}/{method}/seed0' for classroom, method in [
+            ('clean', 'NOKD'), ('clean', 'AVER'), ('clean', 'ClassroomKD'),
+            ('noisy', 'AVER'), ('noisy', 'ClassroomKD')])
+    noisy = results['runs']['cpu-slice/noisy/ClassroomKD/seed0']
+    weak = ('resnet14_1epoch', 'resnet14_wrong60')
+    assert noisy['setup']['mentors'] == ['resnet56', 'shufflev2', 'resnet32', 'resnet20', *weak]
+    assert noisy['setup']['train_images'] == noisy['setup']['test_images'] == 20
+    assert all(0 <= noisy['telemetry'][f'active_rate/{m}'] <= 1
+               for m in noisy['setup']['mentors'])
+    assert all(osp.isfile(work / 'mentors' / f'{m}.pth') for m in weak)
+    assert set(results['mentors']) == set(noisy['setup']['mentors'])
+    page = (docs / 'results.md').read_text()
+    assert page.startswith('# Results\n\nkept\n') and '| ClassroomKD |' in page
+    assert (docs / 'cifar10_methods_cpu-slice.png').stat().st_size > 0
+    # Resumed: nothing left to train; the report comes back the same.
+    again = run_python(*args, env=cpu)
+    assert again.returncode == 0 and '] cpu-slice/' not in again.stdout
+    assert (docs / 'results.md').read_text() == page

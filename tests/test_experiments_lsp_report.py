@@ -1,0 +1,34 @@
+"""experiments.lsp_report: every method paired seed by seed with the three baselines, the
+noisy classroom with its own AVER; exact numbers by hand."""
+from classroomkd_mm.experiments.lsp_report import report
+
+MENTORS = {'rtmpose-s': 64.40, 'rtmpose-t': 62.91, 'rtmpose-t_weak': 26.10}
+
+
+def test_report_pairs_every_method_with_the_three_baselines():
+    pck = {'nokd': (40.0, 42.0), 'aver': (43.0, 44.5), 'aver_matched': (44.0, 44.0),
+           'classroomkd': (45.0, 44.0)}
+    results = {f'simcc/{method}/seed{seed}': dict(PCK=value, EPE=30.0 - seed,
+                                                   active={'rtmpose-s': 1.0, 'rtmpose-t': 0.5})
+               for method, values in pck.items() for seed, value in enumerate(values)}
+    lines = report(results, [0, 1], MENTORS).splitlines()
+    assert ('| method | PCK@0.2 mean ± std (%) | per seed | vs NOKD (paired) | vs AVER (paired) '
+            '| vs AVER α=λ (paired) | EPE mean ± std (px) |') in lines
+    # ClassroomKD 45, 44: mean 44.5, sample std sqrt(0.5) = 0.71; vs NOKD +5, +2; vs AVER
+    # +2, -0.5; vs AVER alpha = lambda +1, 0; EPE 30, 29.
+    assert ('| ClassroomKD | 44.50 ± 0.71 | 45.00, 44.00 | +5.00, +2.00 (mean +3.50; 2/2 better) '
+            '| +2.00, -0.50 (mean +0.75; 1/2 better) | +1.00, +0.00 (mean +0.50; 1/2 better) '
+            '| 29.50 ± 0.71 |') in lines
+    assert ('Mentors alone (PCK@0.2 %, test split): rtmpose-s 64.40, rtmpose-t 62.91, '
+            'rtmpose-t_weak 26.10.') in lines
+    assert '| ClassroomKD | 1.00 | 0.50 | - |' in lines
+    assert not any(line.startswith('### LiteHRNet') for line in lines)  # no heatmap runs
+
+
+def test_report_pairs_the_noisy_classroom_with_its_own_aver():
+    pck = {'nokd': 40.0, 'aver': 45.0, 'noisy_aver': 43.0, 'noisy_classroomkd': 44.0}
+    results = {f'heatmap/{method}/seed0': dict(PCK=value, EPE=30.0, active={})
+               for method, value in pck.items()}
+    lines = report(results, [0], {}).splitlines()
+    assert ('| noisy: ClassroomKD | 44.00 ± 0.00 | 44.00 | +4.00 (mean +4.00; 1/1 better) | '
+            '+1.00 (mean +1.00; 1/1 better) | - | 30.00 ± 0.00 |') in lines

@@ -1,0 +1,45 @@
+"""experiments.runs: train then test, and test a checkpoint, through MMEngine's Runner."""
+import glob
+import io
+import json
+import os.path as osp
+
+from classroomkd_mm.experiments import runs, scalars
+from classroomkd_mm.experiments.progress import Progress
+from runner_utils import DATA
+
+
+def test_train_and_test_returns_the_test_metrics_and_the_classroom_telemetry(experiment_run):
+    work_dir, metrics = experiment_run
+    mentors = ('mobilenetv2', 'resnet14', 'resnet20')
+    assert set(metrics) == {'accuracy/top1'} | {f'{kind}/{name}' for name in mentors
+                                                for kind in ('rank', 'temp', 'active_rate')} \
+        | {'rank/student'}
+    [log_dir] = glob.glob(osp.join(work_dir, '2*'))
+    with open(osp.join(log_dir, f'{osp.basename(log_dir)}.json')) as f:
+        tested = json.loads(f.readlines()[-1])  # the test's metrics, as the Runner logs them
+    assert tested['accuracy/top1'] == metrics['accuracy/top1']
+    records = scalars.read_records(scalars.newest_scalars_file(work_dir))
+    assert not any('accuracy/top1' in r for r in records)  # no validation while training
+    assert osp.isfile(osp.join(log_dir, 'vis_data', 'config.py'))
+
+
+def test_a_quiet_test_prints_nothing_and_logs_to_the_work_dir(cifar10_tiny, tmp_path, capfd):
+    """A shipped mentor on the 100 test images of the tiny subset, its progress on a stream
+    of its own; the console stays empty."""
+    stream = io.StringIO()
+    with Progress(1, stream, label_width=8).stage('resnet20') as stage:
+        metrics = runs.test_checkpoint(
+            'configs/cifar10/standalone.py', osp.join(DATA, 'cifar10_mentors', 'resnet20.pth'),
+            str(tmp_path / 'work'), {'model.arch': 'resnet20', 'test_dataloader.num_workers': 0,
+                                     'test_dataloader.persistent_workers': False,
+                                     'test_dataloader.dataset.data_root': cifar10_tiny},
+            progress=stage)
+        stage.outcome = f"{metrics['accuracy/top1']:.2f} % top-1"
+    assert metrics == {'accuracy/top1': 84.0}
+    assert stream.getvalue().startswith('[1/1] resnet20  84.00 % top-1')
+    assert capfd.readouterr() == ('', '')
+    [log] = glob.glob(str(tmp_path / 'work' / '*' / '*.log'))
+    with open(log) as f:
+        text = f.read()
+    assert 'Config:' in text and 'accuracy/top1: 84.0000' in text
