@@ -30,6 +30,8 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ..compat import extract_tar
+
 NUM_JOINTS = 14
 # Default split: LSP Extended's first 9,000 images train; LSP's official 1,000/1,000.
 DEFAULT_TRAIN_IMAGES = {10000: 9000, 2000: 1000}
@@ -148,7 +150,6 @@ def find_root(folder: str) -> str:
 
 def unpack(archive: str, out: str) -> None:
     """Unpack a zip or tar ``archive`` and move the folder holding ``joints.mat`` to ``out``."""
-    from classroomkd_mm.compat import extract_tar
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     unpacked = tempfile.mkdtemp(dir=osp.dirname(osp.abspath(out)))
     if zipfile.is_zipfile(archive):

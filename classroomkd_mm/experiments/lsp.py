@@ -128,7 +128,7 @@ def train_and_test_run(run: Run, work_dir: str, workers: int = 2, progress=None)
     return pose_result(metrics, start)
 
 
-def test_run(run: Run, work_dir: str, workers: int = 2, progress=None) -> Dict:
+def evaluate_run(run: Run, work_dir: str, workers: int = 2, progress=None) -> Dict:
     """Test the weights that ``run.options['load_from']`` names: :func:`pose_result`."""
     start = time.time()
     options = dict(run.options)

@@ -22,7 +22,7 @@ import torch
 from ..datasets.lsp import prepare
 from ..engine.config_files import read_config
 from .lsp import (CLASSROOMS, DATA_ROOT, METHODS, STUDENT_IMAGES, Run, benchmark_runs,
-                  default_jobs, run_all, test_run, train_and_test_run)
+                  default_jobs, evaluate_run, run_all, train_and_test_run)
 from .progress import Progress
 from .results import ResultStore
 
@@ -50,7 +50,7 @@ def run_demo(work: str, archive: str, seed: int = 0, stream: TextIO = None) -> s
         stage.outcome = f'in {prepare(archive, DATA_ROOT)}/'
     titles = [METHODS[key].title for key in STUDENTS]
     for label, runs, names, function in (
-            ('test the mentors', mentors, [run.name for run in mentors], test_run),
+            ('test the mentors', mentors, [run.name for run in mentors], evaluate_run),
             ('train and test the students', students, titles, train_and_test_run)):
         if all(run.name in store for run in runs):
             progress.skip(label, outcome(store, runs, names))

@@ -14,7 +14,7 @@ from typing import Dict, List
 
 from ..datasets.lsp import keypoint_names
 from ..engine.export import export_float16
-from .lsp import STUDENT_IMAGES, Run, test_run, train_and_test_run
+from .lsp import STUDENT_IMAGES, Run, evaluate_run, train_and_test_run
 
 WORK = 'work_dirs/lsp_mentors'
 SHIPPED = 'data/lsp_mentors'
@@ -56,8 +56,8 @@ def train_export_and_test(run: Run, work_dir: str, workers: int = 2, progress=No
     trained = train_and_test_run(run, work_dir, workers, progress)
     last = osp.join(work_dir, f"epoch_{run.options['train_cfg.max_epochs']}.pth")
     export_float16(last, mentor_path(run.name), dict(keypoint_id2name=keypoint_names()))
-    exported = test_run(Run(run.name, run.config, options={'load_from': mentor_path(run.name)}),
-                        work_dir + '_fp16_test', workers)
+    exported = evaluate_run(Run(run.name, run.config, options={'load_from': mentor_path(run.name)}),
+                            work_dir + '_fp16_test', workers)
     return dict(PCK=exported['PCK'], EPE=exported['EPE'], fp32_PCK=trained['PCK'],
                 seconds=trained['seconds'])
 
