@@ -12,9 +12,11 @@ setup:
 	@STACK=$(STACK) bash scripts/setup_env.sh
 
 # pytest's own entry point, not `python -m pytest`, so the checkout is not on sys.path and
-# the oldest stack's suite imports the installed package.
+# the oldest stack's suite imports the installed package. TEST_WORKERS pytest-xdist workers
+# (one computing thread each, tests/conftest.py) share the test files.
+TEST_WORKERS ?= 2
 test: setup
-	CLASSROOMKD_STACK=$(STACK) $(VENV)/bin/pytest tests
+	CLASSROOMKD_STACK=$(STACK) $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile tests
 
 test-all:
 	$(MAKE) setup STACK=newest

@@ -169,6 +169,23 @@ def register_state_dict_hooks_before_torch_2_5(module: nn.Module, post_save, pre
     module._register_load_state_dict_pre_hook(pre_load, with_module=True)
 
 
+# --- autocast -----------------------------------------------------------------------------
+
+def autocast_state(device_type: str) -> tuple:
+    """(enabled, dtype) of autocast on ``device_type``: torch >= 2.4 takes the device type."""
+    if hasattr(torch, 'get_autocast_dtype'):
+        return torch.is_autocast_enabled(device_type), torch.get_autocast_dtype(device_type)
+    return autocast_state_before_torch_2_4(device_type)
+
+
+def autocast_state_before_torch_2_4(device_type: str) -> tuple:
+    """The same from torch 2.1-2.3's functions, one per device: the CPU, and the GPU for
+    every other type (later torch keeps them, deprecated)."""
+    if device_type == 'cpu':
+        return torch.is_autocast_cpu_enabled(), torch.get_autocast_cpu_dtype()
+    return torch.is_autocast_enabled(), torch.get_autocast_gpu_dtype()
+
+
 # --- archives -----------------------------------------------------------------------------
 
 def extract_tar(archive: tarfile.TarFile, dest: str,

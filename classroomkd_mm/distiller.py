@@ -4,6 +4,7 @@ It routes: the batch to the mentors (:mod:`.mentors`) and the student, their out
 through the task adapter (:mod:`.adapters`), and those to the classroom loss, which
 owns Eq. 10 (:class:`~.core.ClassroomKDLoss`).
 """
+from functools import partial
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -13,6 +14,7 @@ from torch import Tensor
 
 from .adapters import select_adapter
 from .core import ClassroomKDLoss
+from .mentor_cache import mentor_key, mentor_output
 from .mentors import (HoldsFrozenMentors, frozen_mentors, validate_fast_path,
                       validate_mentor_specs)
 
@@ -69,6 +71,8 @@ class ClassroomKDDistiller(HoldsFrozenMentors, BaseModel):
         self.built_mentors = build_mentors
         self.hold_mentors(*frozen_mentors(mentor_specs, student_model, student, self.adapter,
                                           mentor_fast_path))
+        self.mentor_keys = {spec['name']: mentor_key(spec, mentor_fast_path, self.adapter)
+                            for spec in mentor_specs}
 
     def init_weights(self) -> None:
         """Initialise the student only: mentors keep their loaded weights."""
@@ -81,9 +85,14 @@ class ClassroomKDDistiller(HoldsFrozenMentors, BaseModel):
 
     @torch.no_grad()
     def mentor_outputs(self, inputs: Tensor, data_samples) -> List:
-        """Each mentor's head output for the batch, in the mentors' order."""
-        return [self.adapter.mentor_output(mentor, self.mentor_inputs[name](inputs), data_samples)
-                for name, mentor in self.mentors.items()]
+        """Each mentor's head output for the batch, in the mentors' order; in a sweep, from
+        the outputs shared by its runs (:mod:`.mentor_cache`)."""
+        outputs = []
+        for name, mentor in self.mentors.items():
+            batch = self.mentor_inputs[name](inputs)
+            outputs.append(mentor_output(self.mentor_keys[name], batch, partial(
+                self.adapter.mentor_output, mentor, batch, data_samples)))
+        return outputs
 
     def loss(self, inputs: Tensor, data_samples) -> Dict[str, Tensor]:
         """The student's own losses weighted by ``r^s``, ``loss_distill``, and telemetry."""

@@ -15,6 +15,7 @@ import inspect
 import logging
 from typing import List, Optional, Sequence, Tuple
 
+import torch
 from mmengine.logging import print_log
 from mmengine.registry import MODELS
 from torch import nn
@@ -112,11 +113,15 @@ def build_mentor(spec: dict, student: nn.Module, student_cfg: dict, adapter: Tas
 def frozen_mentors(specs: Sequence[dict], student: nn.Module, student_cfg: dict,
                    adapter: TaskAdapter, fast_path: Optional[dict]
                    ) -> Tuple[nn.ModuleDict, nn.ModuleDict]:
-    """The mentors by name, and each one's :class:`MentorInputs` by name."""
+    """The mentors by name, and each one's :class:`MentorInputs` by name. Built without
+    touching torch's global random state: what the run draws next (the student's
+    ``init_weights``, its augmentations) is the same whatever the mentors, so that the
+    methods of one seed start from the same student and see the same batches."""
     mentors, inputs = nn.ModuleDict(), nn.ModuleDict()
-    for spec in specs:
-        mentors[spec['name']], inputs[spec['name']] = build_mentor(spec, student, student_cfg,
-                                                                   adapter, fast_path)
+    with torch.random.fork_rng(devices=[]):
+        for spec in specs:
+            mentors[spec['name']], inputs[spec['name']] = build_mentor(
+                spec, student, student_cfg, adapter, fast_path)
     return mentors.eval(), inputs
 
 

@@ -3,6 +3,7 @@
 Only what this machine demands is changed: SyncBN → BN, no pretrained URLs,
 tiny batches, one short epoch, no dataloader workers, local sample data.
 """
+import importlib.util
 import os.path as osp
 import socket
 import subprocess
@@ -17,6 +18,16 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DATA = osp.join(REPO, 'data')
 
 
+def prepare_cifar10(out: str, train_per_class: int, test_per_class: int) -> str:
+    """``datasets.cifar10.prepare`` of the shipped archive into ``out``, one process at a time
+    (pytest-xdist's workers share the checkout's data/)."""
+    from filelock import FileLock
+    from classroomkd_mm.datasets.cifar10 import prepare
+    with FileLock(out + '.lock'):
+        return prepare(out, train_per_class, test_per_class,
+                       osp.join(DATA, 'cifar10_jpg.tar.gz'))
+
+
 def save_zoo_checkpoint(model, path: str, dataset_meta: Optional[dict] = None) -> str:
     """Write ``model``'s weights as a model-zoo style file, ``{'state_dict', 'meta'}``."""
     meta = dict(dataset_meta=dataset_meta) if dataset_meta else {}
@@ -28,6 +39,15 @@ def run_python(*args, env=None, timeout=900) -> subprocess.CompletedProcess:
     """``python ARGS...`` in the repository root, as a user runs a tool; output captured."""
     return subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=timeout)
+
+
+def load_tool(relative_path: str):
+    """A tool script of the checkout imported as a module (its ``main()`` not run)."""
+    spec = importlib.util.spec_from_file_location(osp.basename(relative_path)[:-3],
+                                                  osp.join(REPO, relative_path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def free_port() -> int:

@@ -131,6 +131,14 @@ def prefixed_module():
     return module, drop, add
 
 
+@pytest.mark.parametrize('state', [compat.autocast_state,
+                                   compat.autocast_state_before_torch_2_4])
+def test_autocast_state_is_read_per_device_type(state):
+    assert state('cpu')[0] is False
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        assert state('cpu') == (True, torch.bfloat16) and state('cuda')[0] is False
+
+
 @pytest.mark.parametrize('register', [compat.register_state_dict_hooks,
                                       compat.register_state_dict_hooks_before_torch_2_5])
 def test_state_dict_hooks_rename_on_save_and_load(register):

@@ -1,5 +1,5 @@
 """CA-MKD (logits): the confidence-aware mentor weights pinned to hand-computed numbers, in
-the classroom loss, and as a method on the CIFAR-10 classroom."""
+the classroom loss, and as a method on the CIFAR-10 and LSP (SimCC) classrooms."""
 import math
 import os.path as osp
 
@@ -108,3 +108,31 @@ def test_the_method_trains_a_step_on_the_cifar10_classroom(monkeypatch, pretrain
     losses['loss_distill'].backward()
     assert all(torch.isfinite(p.grad).all() for p in model.student.parameters()
                if p.grad is not None)
+
+
+def test_the_method_trains_a_step_on_the_simcc_pose_classroom(monkeypatch, pose_scope):
+    """Pose: each mentor weighs, per instance, by its keypoint confidence at the ground truth
+    (the adapter's, as Knowledge Filtering reads it); the shipped LSP mentors, 64x64 crops.
+    (The heatmap classroom passes the same check; its three LiteHRNets take several seconds.)"""
+    from classroomkd_mm.core import classroom_loss
+    from pose_utils import pose_samples
+    monkeypatch.chdir(REPO)  # the shipped mentor files are named relative to the checkout
+    calls = []
+
+    def recorded(confidence, taking_part=None):
+        calls.append((confidence, ca_mkd_weights(confidence, taking_part)))
+        return calls[-1][1]
+    monkeypatch.setattr(classroom_loss, 'ca_mkd_weights', recorded)
+    config = osp.join(REPO, 'configs', 'lsp', 'rtmpose-t_classroom.py')
+    model = MODELS.build(method_config(config, 'CA-MKD (logits)').model).train()
+    samples = pose_samples(model.student, [[1.0] * 14, [1.0] * 7 + [0.0] * 7])
+    losses = model(torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(0)),
+                   samples, mode='loss')
+    [(confidence, weights)] = calls
+    assert confidence.shape == weights.shape == (2, 2)  # 2 mentors, 2 instances
+    assert ((confidence > 0) & (confidence <= 1)).all()
+    assert torch.allclose(weights.sum(0), torch.ones(2))
+    # K = 2: w_k = p_k / (p_1 + p_2)
+    assert torch.allclose(weights, confidence / confidence.sum(0), atol=1e-6)
+    assert all(losses[f'active/{name}'].item() == 1.0 for name in model.mentors)
+    assert torch.isfinite(losses['loss_distill']) and losses['loss_distill'].item() > 0

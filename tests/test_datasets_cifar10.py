@@ -102,6 +102,23 @@ def test_random_crop_flip_draws_every_offset_and_both_flips_evenly():
     assert abs(counts[flip].sum().item() / 16200 - 0.5) < 0.02
 
 
+def test_random_crop_flip_draws_from_the_seed_and_the_batch_index_alone():
+    """Two runs of one seed crop their n-th batches alike, whatever else they draw from
+    torch's random state in between (a classroom building its mentors)."""
+    images, scores = torch.arange(8 * 3 * 32 * 32.).view(8, 3, 32, 32), torch.zeros(8, 10)
+
+    def crops(draws_between: int, seed=None):
+        torch.manual_seed(5)  # the Runner's seed, before it builds the preprocessor
+        augment = RandomCropFlip(seed=seed)
+        torch.rand(draws_between)
+        return [augment(images, scores)[0] for _ in range(3)]
+
+    first = crops(0)
+    assert all(torch.equal(a, b) for a, b in zip(first, crops(1000)))
+    assert not torch.equal(first[0], first[1])  # each batch its own crops
+    assert not torch.equal(first[0], crops(0, seed=6)[0])
+
+
 def test_wrong_labels_reassigns_exactly_the_fraction_to_other_classes():
     labels = torch.arange(1000) % 10
     noisy = wrong_labels(labels, 0.3, seed=0)
@@ -115,3 +132,41 @@ def test_wrong_labels_reassigns_exactly_the_fraction_to_other_classes():
     assert set(shift.tolist()) == set(range(1, 10))
     assert wrong_labels(labels, 0.0, seed=0).equal(labels)
     assert (wrong_labels(labels, 1.0, seed=0) != labels).all()
+
+
+def test_the_validation_split_is_the_last_500_training_images_of_each_class():
+    from classroomkd_mm.datasets.cifar10 import in_split
+    labels = torch.arange(10).repeat_interleave(5000)  # the training images, by class
+    val = in_split(labels, 'val')
+    assert val.nonzero().flatten().tolist() == [
+        c * 5000 + i for c in range(10) for i in range(4500, 5000)]
+    rest = in_split(labels, 'train_minus_val')
+    assert rest.sum() == 45000 and not (rest & val).any() and (rest | val).all()
+    # a scale's N per class: the first N of the 4,500, never a validation image
+    assert in_split(labels, 'train_minus_val', 1000).nonzero().flatten().tolist() == [
+        c * 5000 + i for c in range(10) for i in range(1000)]
+    assert in_split(labels, 'val', 2).nonzero().flatten().tolist()[:3] == [4500, 4501, 9500]
+    assert in_split(labels, 'train', 5000).all()
+    with pytest.raises(ValueError, match="'train_minus_val' holds 4500 images per class, "
+                       'not 5000'):
+        in_split(labels, 'train_minus_val', 5000)
+    with pytest.raises(ValueError, match="unknown CIFAR-10 split 'validation'"):
+        load_split('validation')
+
+
+def test_the_benchmark_data_path_trains_outside_validation_and_evaluates_on_either(
+        cifar10_tiny):
+    from classroomkd_mm.datasets.cifar10 import use_in_memory_data
+    from classroomkd_mm.engine.config_files import read_config
+    from runner_utils import REPO
+    cfg = read_config(osp.join(REPO, 'configs', 'cifar10', 'classroom_resnet8.py'))
+    use_in_memory_data(cfg, 1000, None, evaluate_on='val')
+    assert [(cfg[f'{loader}_dataloader'].dataset.split, cfg[f'{loader}_dataloader'].dataset
+             .per_class) for loader in ('train', 'val', 'test')] == [
+                 ('train_minus_val', 1000), ('val', None), ('val', None)]
+    with pytest.raises(ValueError, match="evaluate_on must be 'test' or 'val'"):
+        use_in_memory_data(cfg, evaluate_on='train')
+    # the tiny subset holds the first 20 images of each class: none is a validation image
+    images, labels = load_split('train_minus_val', source=cifar10_tiny)
+    assert torch.equal(images, load_split('train', source=cifar10_tiny)[0]) and len(labels) == 200
+    assert len(load_split('val', source=cifar10_tiny)[1]) == 0

@@ -22,8 +22,8 @@ def test_a_recorded_demo_prints_one_line_per_stage_and_the_table(tmp_path, monke
     assert lines[1] == f"[2/8] {'test resnet56':<44}  50.00 % top-1 (recorded before)"
     assert lines[7].startswith('[8/8] train and test resnet8_classroomkd ')
     assert len(lines) == 8
-    assert table[0].startswith('CIFAR-10: 5000 training images (the first 500 of each class), '
-                               '5000 test images; students trained 12 epochs (seed 0); ')
+    assert table[0] == ('CIFAR-10: 5000 training images (the first 500 of each class), '
+                        '5000 test images; students trained 12 epochs (seed 0)')
     assert table[1:] == [
         'model                 what                     top-1 (%)',
         'resnet56              mentor (resnet56)            50.00',

@@ -9,8 +9,7 @@ import re
 import pytest
 import torch
 
-from classroomkd_mm.datasets.cifar10 import prepare
-from runner_utils import DATA, run_python
+from runner_utils import DATA, prepare_cifar10, run_python
 
 MENTORS = osp.join(DATA, 'cifar10_mentors')
 
@@ -18,8 +17,7 @@ MENTORS = osp.join(DATA, 'cifar10_mentors')
 @pytest.fixture(scope='session')
 def cifar10_test_set():
     """All 10,000 CIFAR-10 test JPEGs, unpacked once per machine."""
-    return prepare(osp.join(DATA, 'cifar10_testset'), 0, 1000, osp.join(DATA,
-                                                                        'cifar10_jpg.tar.gz'))
+    return prepare_cifar10(osp.join(DATA, 'cifar10_testset'), 0, 1000)
 
 
 def test_shipped_mentors_match_their_checksums():

@@ -34,3 +34,51 @@ def test_accuracy_report_gives_mean_std_paired_differences_and_activation(tmp_pa
     assert '| resnet56 | 88.00 | 100 % (100, 100) |' in lines
     assert any('machine: 2-core CPU container, no GPU' in line for line in lines)
     assert (tmp_path / 'cifar10_methods_cpu.png').stat().st_size > 0
+
+
+def test_report_gives_the_sensitivity_table_the_chosen_temperatures_and_when_weak_mentors_stop(
+        tmp_path):
+    machine = '2-core CPU container, no GPU'
+    names = ['resnet56', 'resnet14_1epoch', 'resnet14_wrong40']
+    setup = dict(train_images=10000, test_images=10000, epochs=4, batch_size=64,
+                 machine=machine, mentors=names)
+
+    def run(top1, temperatures, **by_epoch):
+        telemetry = {f'active_rate/{name}': sum(rates) / 4 for name, rates in by_epoch.items()}
+        telemetry.update({f'active_rate_by_epoch/{name}': rates
+                          for name, rates in by_epoch.items()})
+        return dict(top1=top1, setup=dict(setup, temperatures=temperatures), telemetry=telemetry)
+    tau0, tau = {'model.mentoring.base_temperature': 4.0}, {
+        'model.mentoring.fixed_temperature': 8.0}
+    # resnet14_1epoch teaches in under half the steps from epoch 3 on (seed 0), or to the end
+    # (seed 1); resnet14_wrong40 from epoch 1 (seed 0), and seed 1 did not record it
+    runs = {'cpu10k/noisy/AVER/seed0': run(60.0, tau), 'cpu10k/noisy/AVER/seed1': run(61.0, tau),
+            'cpu10k/noisy/ClassroomKD/seed0': run(
+                62.0, tau0, resnet56=[1.0] * 4, resnet14_1epoch=[1.0, 0.8, 0.3, 0.1],
+                resnet14_wrong40=[0.2, 0.0, 0.0, 0.0]),
+            'cpu10k/noisy/ClassroomKD/seed1': run(
+                60.5, tau0, resnet56=[1.0] * 4, resnet14_1epoch=[1.0, 1.0, 1.0, 0.9])}
+    validation = {f'cpu10k/clean/val/ClassroomKD/{value}/seed0': dict(
+        top1=top1, setup=dict(val_images=5000, machine=machine))
+        for value, top1 in ((1, 50.0), (2, 51.0), (4, 53.0), (8, 52.0), (12, 50.5))}
+    results = {'mentors': {'resnet56': {'top1': 88.0}, 'resnet14_1epoch': {'top1': 55.0},
+                           'resnet14_wrong40': {'top1': 41.0}},
+               'runs': runs, 'validation': validation}
+    lines = write_report(results, str(tmp_path)).splitlines()
+    assert lines[0] == '### CPU scale, 10k: 10,000 training images, 4 epochs'
+    assert '| method | temperature | seeds | 1 | 2 | 4 | 8 | 12 | chosen |' in lines
+    assert ('| ClassroomKD | τ0 (`mentoring.base_temperature`) | 0 | 50.00 | 51.00 | **53.00** '
+            '| 52.00 | 50.50 | τ0 = 4 |') in lines
+    assert any(line.startswith('**Temperatures chosen on the validation split** (5,000 images')
+               for line in lines)
+    assert ('**Noisy classroom** (mentors, top-1 % on the same test set: resnet56 88.00, '
+            'resnet14_1epoch 55.00, resnet14_wrong40 41.00 (outside the 45-65 % a weak mentor '
+            'needs)).') in lines
+    assert ('Trained with the temperatures chosen on validation: AVER τ = 8; '
+            'ClassroomKD τ0 = 4.') in lines
+    # ClassroomKD minus AVER: +2.00, -0.50
+    assert '| AVER | +2.00, -0.50 (mean +0.75; 1/2 better) |' in lines
+    assert ('| weak mentor | top-1 (%) | stops teaching under ClassroomKD: epoch per seed |'
+            in lines)
+    assert '| resnet14_1epoch | 55.00 | 3, never |' in lines
+    assert '| resnet14_wrong40 | 41.00 | 1, - |' in lines

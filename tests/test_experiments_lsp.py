@@ -9,11 +9,13 @@ import pytest
 import torch
 from mmengine.registry import MODELS
 
-from classroomkd_mm.datasets.lsp import keypoint_names
+from classroomkd_mm.datasets.lsp import keypoint_names, metainfo_file, validation_indices
 from classroomkd_mm.engine.config_files import read_config
 from classroomkd_mm.engine.export import export_float16
-from classroomkd_mm.experiments.lsp import (METHODS, Run, StepsOfRuns, benchmark_runs, run_all,
-                                            train_and_test_run)
+from classroomkd_mm.experiments.lsp import (METHODS, STUDENT_IMAGES, Run, StepsOfRuns,
+                                            benchmark_runs, chosen_temperatures,
+                                            evaluation_options, run_all, stale,
+                                            train_and_test_run, validation_runs)
 from classroomkd_mm.experiments.results import ResultStore
 from runner_utils import DATA, REPO
 
@@ -80,7 +82,7 @@ def test_nokd_trains_the_classrooms_student_alone_on_the_slice(lsp_slice_annotat
 
 def test_benchmark_runs_every_method_on_the_student_subset():
     runs = benchmark_runs(['heatmap', 'simcc'], list(METHODS), [0, 1, 2])
-    assert len(runs) == 3 * (2 * 8 + 2)  # 8 methods in both classrooms, 2 heatmap-only
+    assert len(runs) == 3 * (2 * 11 + 2)  # 11 methods in both classrooms, 2 heatmap-only
     names = [run.name for run in runs]
     assert len(set(names)) == len(names)
     by_name = {run.name: run for run in runs}
@@ -93,6 +95,48 @@ def test_benchmark_runs_every_method_on_the_student_subset():
     assert (run.config, run.method) == ('configs/lsp/litehrnet-18_classroom.py', 'ClassroomKD')
     assert run.options['model.adapter.heatmap_beta'] == 1.0
     assert all(osp.isfile(osp.join(REPO, run.config)) for run in runs)
+
+
+def test_the_validation_split_is_the_last_training_images(lsp_slice_annotations):
+    """The last 1,000 of the 9,000 training images; on the slice (40 training images), the
+    last 10 are images 31-40, as the test loader reads them."""
+    from mmpose.datasets import CocoDataset
+    assert evaluation_options('val') == {
+        'test_dataloader.dataset.ann_file': 'annotations/lsp_train.json',
+        'test_dataloader.dataset.indices': list(range(8000, 9000))}
+    assert evaluation_options('test') == {} and STUDENT_IMAGES <= 8000
+    dataset = CocoDataset(ann_file=lsp_slice_annotations['train'], data_root=SLICE,
+                          data_prefix=dict(img='images/'), indices=validation_indices(40, 10),
+                          metainfo=dict(from_file=metainfo_file()), test_mode=True, pipeline=[])
+    assert [dataset.get_data_info(i)['img_id'] for i in range(len(dataset))] == list(
+        range(31, 41))
+
+
+def test_tau0_is_chosen_per_classroom_on_validation_runs_and_then_trained_with(tmp_path):
+    val = validation_runs(['simcc'], ['nokd', 'kf_off'], [0])  # KF off takes ClassroomKD's τ0
+    assert [run.name for run in val] == [f'simcc/val/ClassroomKD/{v}/seed0'
+                                         for v in (1, 2, 4, 8, 12)]
+    assert (val[3].config, val[3].method) == ('configs/lsp/rtmpose-t_classroom.py', 'ClassroomKD')
+    assert val[3].options == {'train_dataloader.dataset.indices': 1000, 'randomness.seed': 0,
+                              'model.mentoring.base_temperature': 8.0,
+                              **evaluation_options('val')}
+    store = ResultStore(str(tmp_path / 'results.json'))
+    for run in val:
+        store.put(run.name, dict(PCK=40.0 + (run.name == 'simcc/val/ClassroomKD/8/seed0')))
+    chosen = chosen_temperatures(store.data, ['simcc'])
+    assert chosen == {'simcc': {'ClassroomKD': 8}}
+    runs = {run.name: run for run in benchmark_runs(['simcc'], ['nokd', 'kf_off', 'noisy_aver',
+                                                                'noisy_classroomkd'], [0], chosen)}
+    assert {name: run.options.get('model.mentoring.base_temperature')
+            for name, run in runs.items()} == {
+        'simcc/nokd/seed0': None, 'simcc/kf_off/seed0': 8.0, 'simcc/noisy_aver/seed0': None,
+        'simcc/noisy_classroomkd/seed0': 8.0}
+    # a run recorded with another τ0 (or with the config's) is trained again
+    store.put('simcc/kf_off/seed0', dict(PCK=1.0))
+    store.put('simcc/nokd/seed0', dict(PCK=1.0))
+    store.put('simcc/noisy_classroomkd/seed0', dict(PCK=1.0, temperatures={
+        'model.mentoring.base_temperature': 8.0}))
+    assert stale(list(runs.values()), store) == ['simcc/kf_off/seed0']
 
 
 def fake_run(run, work_dir, workers, progress):

@@ -1,6 +1,6 @@
 """experiments.lsp_report: every method paired seed by seed with the three baselines, the
-noisy classroom with its own AVER; exact numbers by hand."""
-from classroomkd_mm.experiments.lsp_report import report
+noisy classroom with its own AVER, the τ0 chosen on validation; exact numbers by hand."""
+from classroomkd_mm.experiments.lsp_report import REPORT_END, REPORT_START, report, write_report
 
 MENTORS = {'rtmpose-s': 64.40, 'rtmpose-t': 62.91, 'rtmpose-t_weak': 26.10}
 
@@ -22,7 +22,8 @@ def test_report_pairs_every_method_with_the_three_baselines():
     assert ('Mentors alone (PCK@0.2 %, test split): rtmpose-s 64.40, rtmpose-t 62.91, '
             'rtmpose-t_weak 26.10.') in lines
     assert '| ClassroomKD | 1.00 | 0.50 | - |' in lines
-    assert not any(line.startswith('### LiteHRNet') for line in lines)  # no heatmap runs
+    assert '#### RTMPose-t student, SimCC classroom' in lines
+    assert not any(line.startswith('#### LiteHRNet') for line in lines)  # no heatmap runs
 
 
 def test_report_pairs_the_noisy_classroom_with_its_own_aver():
@@ -32,3 +33,27 @@ def test_report_pairs_the_noisy_classroom_with_its_own_aver():
     lines = report(results, [0], {}).splitlines()
     assert ('| noisy: ClassroomKD | 44.00 ± 0.00 | 44.00 | +4.00 (mean +4.00; 1/1 better) | '
             '+1.00 (mean +1.00; 1/1 better) | - | 30.00 ± 0.00 |') in lines
+
+
+def test_report_gives_the_tau0_chosen_on_validation_and_replaces_its_block(tmp_path):
+    tau0 = {'model.mentoring.base_temperature': 2.0}
+    results = {'heatmap/nokd/seed0': dict(PCK=40.0, EPE=30.0),
+               'heatmap/ca_mkd/seed0': dict(PCK=42.5, EPE=29.0, active={}),
+               'heatmap/classroomkd/seed0': dict(PCK=43.0, EPE=29.0, active={},
+                                                 temperatures=tau0)}
+    results.update({f'heatmap/val/ClassroomKD/{value}/seed0': dict(PCK=pck, EPE=1.0)
+                    for value, pck in ((1, 41.0), (2, 44.0), (4, 43.0), (8, 42.0), (12, 40.0))})
+    (tmp_path / 'results.md').write_text(
+        f'# Results\n\n{REPORT_START}\nstale block\n{REPORT_END}\nafter\n')
+    write_report(results, [0], {}, str(tmp_path))
+    page = (tmp_path / 'results.md').read_text()
+    assert page.startswith(f'# Results\n\n{REPORT_START}\n#### LiteHRNet-18 student, heatmap')
+    assert page.endswith(f'(lsp_methods.png)\n{REPORT_END}\nafter\n')
+    assert 'stale block' not in page
+    lines = page.splitlines()
+    assert ('| ClassroomKD | τ0 (`mentoring.base_temperature`) | 0 | 41.00 | **44.00** | 43.00 | '
+            '42.00 | 40.00 | τ0 = 2 |') in lines
+    assert 'Trained with the temperatures chosen on validation: ClassroomKD τ0 = 2.' in lines
+    assert ('| CA-MKD (logits) | 42.50 ± 0.00 | 42.50 | +2.50 (mean +2.50; 1/1 better) | - | - '
+            '| 29.00 ± 0.00 |') in lines
+    assert (tmp_path / 'lsp_methods.png').stat().st_size > 0

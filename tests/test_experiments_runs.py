@@ -2,6 +2,7 @@
 import glob
 import io
 import json
+import multiprocessing
 import os.path as osp
 
 from classroomkd_mm.experiments import runs, scalars
@@ -13,8 +14,12 @@ def test_train_and_test_returns_the_test_metrics_and_the_classroom_telemetry(exp
     work_dir, metrics = experiment_run
     mentors = ('mobilenetv2', 'resnet14', 'resnet20')
     assert set(metrics) == {'accuracy/top1'} | {f'{kind}/{name}' for name in mentors
-                                                for kind in ('rank', 'temp', 'active_rate')} \
+                                                for kind in ('rank', 'temp', 'active_rate',
+                                                             'active_rate_by_epoch')} \
         | {'rank/student'}
+    # one epoch: its activation rate is the run's
+    assert all(metrics[f'active_rate_by_epoch/{m}'] == [metrics[f'active_rate/{m}']]
+               for m in mentors)
     [log_dir] = glob.glob(osp.join(work_dir, '2*'))
     with open(osp.join(log_dir, f'{osp.basename(log_dir)}.json')) as f:
         tested = json.loads(f.readlines()[-1])  # the test's metrics, as the Runner logs them
@@ -43,3 +48,14 @@ def test_a_quiet_test_prints_nothing_and_logs_to_the_work_dir(cifar10_tiny, tmp_
     with open(log) as f:
         text = f.read()
     assert 'Config:' in text and 'accuracy/top1: 84.0000' in text
+
+
+def test_a_run_stops_its_persistent_loader_workers(cifar10_tiny, tmp_path):
+    """Left to the garbage collector, they would stop in the middle of the next run (5 s a
+    worker: a sweep of runs would wait on each)."""
+    runs.test_checkpoint(
+        'configs/cifar10/standalone.py', osp.join(DATA, 'cifar10_mentors', 'resnet20.pth'),
+        str(tmp_path / 'work'), {'model.arch': 'resnet20', 'test_dataloader.num_workers': 1,
+                                 'test_dataloader.persistent_workers': True,
+                                 'test_dataloader.dataset.data_root': cifar10_tiny})
+    assert not multiprocessing.active_children()

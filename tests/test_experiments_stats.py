@@ -30,6 +30,21 @@ def test_step_means_average_every_step_and_name_the_activation_rates():
     assert stats.activation_rates(dict(means, **{'accuracy/top1': 50.0})) == {'resnet56': 0.75}
 
 
+def test_per_epoch_rates_and_the_epoch_a_mentor_stops_teaching():
+    hub = MessageHub(name='test_epoch_rates')
+    for active in (1, 1, 1, 0, 0, 1, 0, 0):  # 3 epochs of 3 steps, the last one short
+        hub.update_scalar('train/active/weak', active)
+        hub.update_scalar('train/rank/weak', 1.0)
+    means = stats.step_means(hub, steps_per_epoch=3)
+    assert means['active_rate_by_epoch/weak'] == pytest.approx([1.0, 1 / 3, 0.0])
+    assert means['active_rate/weak'] == 0.5
+    assert set(means) == {'active_rate/weak', 'active_rate_by_epoch/weak', 'rank/weak'}
+    assert stats.stop_epoch([1.0, 1 / 3, 0.0]) == 2
+    assert stats.stop_epoch([1.0, 0.2, 0.6, 0.4, 0.0]) == 4  # taught again in epoch 3
+    assert stats.stop_epoch([0.0, 0.0]) == 1  # never taught
+    assert stats.stop_epoch([0.1, 0.5]) is None  # half the steps of the last epoch
+
+
 def test_a_runs_activation_rates_are_what_its_log_processor_logged_last(experiment_run):
     """The run's mean over steps (stats.step_means) is the running share that
     ClassroomLogProcessor wrote to scalars.json at the last step, and the mean of the

@@ -35,6 +35,22 @@ def test_mentors_are_frozen_eval_and_outside_the_trainable_state(cifar_classroom
     assert distiller.data_preprocessor is distiller.student.data_preprocessor
 
 
+def test_building_the_mentors_leaves_the_random_state_to_the_student(cifar_classroom):
+    """The student of a classroom starts as the student trained alone on the same seed
+    (``init_weights`` runs after the mentors are built), and the run draws what it would."""
+    def built(cfg):
+        torch.manual_seed(0)
+        model = build(cfg)
+        model.init_weights()  # the Runner's, when training starts: the head's Normal init
+        return getattr(model, 'student', model).state_dict(), torch.rand(4)
+
+    alone, drawn_alone = built(cifar_classroom['student'])
+    student, drawn = built(cifar_classroom)
+    assert list(student) == list(alone)
+    assert all(torch.equal(student[key], alone[key]) for key in alone)
+    assert torch.equal(drawn, drawn_alone)
+
+
 def test_copies_share_the_mentors_and_moving_the_model_moves_them(cifar_classroom):
     distiller = build(cifar_classroom)
     ema = copy.deepcopy(distiller)  # what an EMA hook makes

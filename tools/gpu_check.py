@@ -401,35 +401,25 @@ def profile_step(args) -> None:
     """``--profile-step``: a torch.profiler trace of the ClassroomKD fast path fp32 + CUDA
     graph step of step_time.py (the same classroom, batch and step), gzipped, and the
     operators that took the most time."""
-    import importlib.util
     import tempfile
 
     import torch
     from mmengine.registry import init_default_scope
     from torch.profiler import ProfilerActivity, profile, record_function
 
-    spec = importlib.util.spec_from_file_location(
-        'step_time', osp.join(REPO, 'tools', 'benchmarks', 'step_time.py'))
-    step_time = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(step_time)
     from classroomkd_mm.engine.config_files import read_config
+    from classroomkd_mm.experiments.step_time import (CLASSROOM, classroom, distiller, sgd,
+                                                      training_batch)
     device = torch.device(args.device)
     init_default_scope('mmpretrain')
     mentors = args.mentors.split(',') if args.mentors else \
-        [m.name for m in read_config(step_time.CLASSROOM).model.mentors]
-    cfg = step_time.classroom(tempfile.mkdtemp(), mentors)
-    model = step_time.distiller(cfg, mentor_fast_path=dict(cuda_graph=True)).to(device).train()
-    from mmpretrain.structures import DataSample
-    inputs = torch.randn(args.batch, 3, 32, 32, device=device)
-    labels = torch.randint(0, 100, (args.batch,))
-    samples = [DataSample().set_gt_label(int(y)).to(device) for y in labels]
-    optimizer = torch.optim.SGD(model.student.parameters(), lr=0.01)
+        [m.name for m in read_config(CLASSROOM).model.mentors]
+    model = distiller(classroom(tempfile.mkdtemp(), mentors),
+                      mentor_fast_path=dict(cuda_graph=True)).to(device).train()
+    data, optim_wrapper = training_batch(args.batch, device), sgd(model)
 
-    def step():
-        losses = model(inputs, samples, mode='loss')
-        sum(value for key, value in losses.items() if 'loss' in key).backward()
-        optimizer.step()
-        optimizer.zero_grad()
+    def step():  # the Runner's training step
+        model.train_step(data, optim_wrapper)
 
     def synchronize():
         if device.type == 'cuda':

@@ -5,6 +5,10 @@ The archive holds ``train/<class>/*.jpg`` and ``test/<class>/*.jpg``. Labels fol
 ``CustomDataset``: the class folders in sorted order; images within a class are in file-name
 order, and "the first N of each class" means the first N of that order.
 
+Splits (:data:`SPLITS`): ``train`` (all 5,000 training images of each class, the mentor
+recipe's), ``val`` (the last 500 of each class of the training images, held out),
+``train_minus_val`` (the first 4,500 of each class: never a ``val`` image) and ``test``.
+
 The fast data path (the benchmark's configs, :func:`use_in_memory_data`; the mentor recipe,
 ``configs/cifar10/mentor.py``) keeps the decoded images in memory (:class:`CIFAR10InMemory`)
 and crops and flips whole batches on the device (:class:`RandomCropFlip`, a
@@ -34,6 +38,13 @@ from ..registry import DATASETS, SCOPE
 # Relative to the working directory, like the configs' data roots: run from the checkout.
 ARCHIVE = osp.join('data', 'cifar10_jpg.tar.gz')
 NUM_CLASSES = 10
+TRAIN_PER_CLASS, VAL_PER_CLASS = 5000, 500
+# split -> (the archive's folder it reads, its first and end position in each class; None: to
+# the end)
+SPLITS = {'train': ('train', 0, None),
+          'train_minus_val': ('train', 0, TRAIN_PER_CLASS - VAL_PER_CLASS),
+          'val': ('train', TRAIN_PER_CLASS - VAL_PER_CLASS, TRAIN_PER_CLASS),
+          'test': ('test', 0, None)}
 # MMPretrain builds batch augments from its own registry, which has no parent: ours is a
 # child of it (MMPretrain is an optional dependency, so this registry lives here).
 BATCH_AUGMENTS = Registry('batch augment', parent=PRETRAIN_BATCH_AUGMENTS, scope=SCOPE)
@@ -105,15 +116,34 @@ def decode_split(source: str, split: str) -> Tuple[Tensor, Tensor, Tuple[str, ..
     return images, torch.tensor(labels), classes
 
 
+def split_folder(split: str) -> str:
+    """The archive's folder that ``split`` reads."""
+    if split not in SPLITS:
+        raise ValueError(f'unknown CIFAR-10 split {split!r}; choose one of {list(SPLITS)}')
+    return SPLITS[split][0]
+
+
+def in_split(labels: Tensor, split: str, per_class: Optional[int] = None) -> Tensor:
+    """Which images of the split's folder (``labels`` sorted by class, each class in file-name
+    order) ``split`` holds: its positions in each class, the first ``per_class`` of them."""
+    _, start, end = SPLITS[split]
+    if per_class is not None:
+        if end is not None and per_class > end - start:
+            raise ValueError(f'CIFAR-10 {split!r} holds {end - start} images per class, '
+                             f'not {per_class}')
+        end = start + per_class
+    position = torch.arange(len(labels)) - torch.searchsorted(labels, labels)
+    keep = position >= start
+    return keep if end is None else keep & (position < end)
+
+
 def load_split(split: str, per_class: Optional[int] = None,
                source: str = ARCHIVE) -> Tuple[Tensor, Tensor]:
-    """Images and labels of ``split``, the first ``per_class`` of each class (all if None)."""
-    images, labels, _ = decode_split(source, split)
-    if per_class is not None:
-        rank_in_class = torch.arange(len(labels)) - torch.searchsorted(labels, labels)
-        keep = rank_in_class < per_class
-        images, labels = images[keep], labels[keep]
-    return images, labels
+    """Images and labels of ``split`` (:data:`SPLITS`), the first ``per_class`` of each class
+    (all if None)."""
+    images, labels, _ = decode_split(source, split_folder(split))
+    keep = in_split(labels, split, per_class)
+    return images[keep], labels[keep]
 
 
 def wrong_labels(labels: Tensor, fraction: float, seed: int) -> Tensor:
@@ -134,7 +164,8 @@ class CIFAR10InMemory(BaseDataset):
     ``PackInputs`` gives for the same JPEG, without reading a file.
 
     Args:
-        split: ``'train'`` or ``'test'``.
+        split: a key of :data:`SPLITS` (``'train'``, ``'train_minus_val'``, ``'val'``,
+            ``'test'``).
         per_class: the first N images of each class; None for all.
         source: the archive, or a folder unpacked by :func:`prepare`.
         wrong_label_fraction: reassign this share of the labels to another class, at random
@@ -150,7 +181,7 @@ class CIFAR10InMemory(BaseDataset):
                              f'{wrong_label_fraction}')
         self.split, self.per_class, self.source = split, per_class, source
         self.wrong_label_fraction, self.seed = wrong_label_fraction, seed
-        super().__init__(metainfo=dict(classes=decode_split(source, split)[2]),
+        super().__init__(metainfo=dict(classes=decode_split(source, split_folder(split))[2]),
                          pipeline=list(pipeline), serialize_data=False, **kwargs)
 
     def load_data_list(self) -> List[dict]:
@@ -200,13 +231,25 @@ class RandomCropFlip:
     of the image pipeline; 0 pads with the mean colour (the mentor recipe). The labels pass
     through (the preprocessor turns them into one-hot scores once it has batch augments;
     the cross-entropy is the same).
+
+    The n-th call draws from a generator of its own, seeded with (``seed``, n); ``seed``
+    defaults to torch's seed when it is built, the Runner's ``randomness.seed`` (the Runner
+    seeds before it builds the model). The crops of the n-th batch thus depend on the seed
+    alone, not on what else the run draws (mentors built, methods that use randomness):
+    every method of one seed trains on the same crops.
     """
 
-    def __init__(self, padding: int = 4, pad_value: Union[float, Sequence[float]] = 0.0):
+    def __init__(self, padding: int = 4, pad_value: Union[float, Sequence[float]] = 0.0,
+                 seed: Optional[int] = None):
         self.padding, self.pad_value = padding, pad_value
+        self.seed = torch.initial_seed() if seed is None else seed
+        self.calls = 0
 
     def __call__(self, inputs: Tensor, scores: Tensor) -> Tuple[Tensor, Tensor]:
-        return random_crop_flip(inputs, None, self.padding, self.pad_value), scores.float()
+        generator = torch.Generator(inputs.device).manual_seed(
+            (self.seed * 1_000_003 + self.calls) % 2**63)
+        self.calls += 1
+        return random_crop_flip(inputs, generator, self.padding, self.pad_value), scores.float()
 
 
 def normalised_black(data_preprocessor: dict) -> list:
@@ -215,21 +258,29 @@ def normalised_black(data_preprocessor: dict) -> list:
 
 
 def use_in_memory_data(cfg, train_per_class: Optional[int] = None,
-                       test_per_class: Optional[int] = None, source: str = ARCHIVE) -> None:
+                       test_per_class: Optional[int] = None, source: str = ARCHIVE,
+                       evaluate_on: str = 'test') -> None:
     """Switch a config of ``configs/cifar10/`` to the fast data path, in place: the training
-    and test splits (the latter for validation too) decoded into memory
+    images (the first ``train_per_class`` of each class of ``train_minus_val``: never a
+    validation image) and those it is evaluated on (``evaluate_on``, ``'test'`` or ``'val'``,
+    the first ``test_per_class`` of each class, for validation and test) decoded into memory
     (:class:`CIFAR10InMemory`), and the pipeline's ``RandomCrop(padding=4)`` + ``RandomFlip``
     done by :class:`RandomCropFlip` on the device
     (padding with the normalised black, as the pipeline pads with black). The images, the
     labels and the augmentation are those of the JPEG pipeline; only the random draws differ.
     """
+    if evaluate_on not in ('test', 'val'):
+        raise ValueError(f"evaluate_on must be 'test' or 'val', got {evaluate_on!r}")
     imports = cfg.setdefault('custom_imports', dict(imports=[]))['imports']
     if __name__ not in imports:
         imports.append(__name__)
-    for loader, split, per_class in (('train_dataloader', 'train', train_per_class),
-                                     ('val_dataloader', 'test', test_per_class),
-                                     ('test_dataloader', 'test', test_per_class)):
+    for loader, split, per_class in (('train_dataloader', 'train_minus_val', train_per_class),
+                                     ('val_dataloader', evaluate_on, test_per_class),
+                                     ('test_dataloader', evaluate_on, test_per_class)):
+        # Indexing tensors in memory needs no worker processes (and a Runner's persistent
+        # workers, collected with it, take 5 s each to shut down: 1 s of work per run here).
         cfg[loader] = dict(cfg[loader], collate_fn=dict(type='default_collate'),
+                           num_workers=0, persistent_workers=False,
                            dataset=dict(type=f'{SCOPE}.CIFAR10InMemory', split=split,
                                         per_class=per_class, source=source))
     cfg.data_preprocessor.batch_augments = dict(augments=dict(

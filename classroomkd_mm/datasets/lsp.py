@@ -36,6 +36,9 @@ NUM_JOINTS = 14
 # Default split: LSP Extended's first 9,000 images train; LSP's official 1,000/1,000.
 DEFAULT_TRAIN_IMAGES = {10000: 9000, 2000: 1000}
 ANNOTATIONS = ('annotations/lsp_train.json', 'annotations/lsp_test.json')
+# The validation split: the last 1,000 of LSP Extended's 9,000 training images (images
+# 8,001-9,000), held out of the students' training images, which are the first ones.
+VAL_IMAGES = 1000
 
 
 def metainfo_file() -> str:
@@ -67,6 +70,13 @@ def load_joints(mat_path: str) -> np.ndarray:
         raise ValueError(f'{mat_path}: joints has shape {joints.shape}, expected 14x3xN or 3x14xN')
     xy = np.where(annotated[..., None], joints[..., :2], 0.0)
     return np.concatenate([xy, flags[..., None]], axis=-1)
+
+
+def validation_indices(train_images: int = DEFAULT_TRAIN_IMAGES[10000],
+                       val_images: int = VAL_IMAGES) -> List[int]:
+    """The validation split as entries of ``lsp_train.json`` (MMPose's ``indices``): its last
+    ``val_images`` (one person per image, in image order)."""
+    return list(range(train_images - val_images, train_images))
 
 
 def image_files(images_dir: str) -> List[str]:

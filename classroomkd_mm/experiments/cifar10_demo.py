@@ -13,7 +13,6 @@ dataloader workers), so a rerun from scratch prints the same table. Finished sta
 recorded in ``<work dir>/results.json`` and skipped by a rerun.
 """
 import os.path as osp
-import time
 from typing import Callable, List, NamedTuple, TextIO
 
 import torch
@@ -56,7 +55,6 @@ def stages(seed: int = 0) -> List[Stage]:
 
 def run_demo(work: str, seed: int = 0, stream: TextIO = None) -> str:
     """Run (or resume) the demo with its work dir ``work``; its table."""
-    start = time.time()
     todo = stages(seed)
     store = ResultStore(osp.join(work, 'results.json'))
     progress = Progress(len(todo) + 1, stream, label_width=44)
@@ -73,7 +71,7 @@ def run_demo(work: str, seed: int = 0, stream: TextIO = None) -> str:
     epochs = Config.fromfile(CLASSROOM).train_cfg.max_epochs
     lines = [f'CIFAR-10: {TRAIN_PER_CLASS * 10} training images (the first {TRAIN_PER_CLASS} '
              f'of each class), {TEST_PER_CLASS * 10} test images; students trained {epochs} '
-             f'epochs (seed {seed}); {time.time() - start:.0f} s',
+             f'epochs (seed {seed})',
              f"{'model':<22}{'what':<24}{'top-1 (%)':>10}"]
     lines += [f"{name:<22}{what:<24}{store.get(name)['accuracy/top1']:>10.2f}"
               for name, what, _ in todo]

@@ -4,9 +4,12 @@ import os.path as osp
 import statistics
 from typing import Dict, List
 
-from .cifar10_methods import METHODS, classroom_config, runs_by_scale
+from . import tau_selection
+from .cifar10_methods import (GRIDS, METHODS, SELECTION_CLASSROOM, WEAK_BAND, classroom_config,
+                              runs_by_scale, selection_scores)
+from .docs_page import replace_block
 from .methods import method_config
-from .stats import RATE, mean_pm_std, mean_std, paired
+from .stats import EPOCH_RATE, RATE, STOPPED_BELOW, mean_pm_std, mean_std, paired, stop_epoch
 
 REPORT_START = '<!-- cifar10_methods report: start -->'
 REPORT_END = '<!-- cifar10_methods report: end -->'
@@ -39,8 +42,7 @@ def filters_mentors(method: str) -> bool:
 
 def activation_table(runs: Dict, mentors: Dict) -> List[str]:
     """Each mentor's share of steps in which it taught, per KF method (mean over seeds)."""
-    methods = [m for m in runs if any(k.startswith(RATE) for r in runs[m].values()
-                                      for k in r['telemetry']) and filters_mentors(m)]
+    methods = kf_methods(runs)
     lines = ['| mentor | top-1 (%) | ' + ' | '.join(f'taught under {m} (per seed)'
                                                    for m in methods) + ' |',
              '|---|---|' + '---|' * len(methods)]
@@ -56,6 +58,63 @@ def activation_table(runs: Dict, mentors: Dict) -> List[str]:
     return lines
 
 
+def kf_methods(runs: Dict) -> List[str]:
+    """The methods of ``runs`` that run the Knowledge Filter and logged activation rates."""
+    return [m for m in runs if any(k.startswith(RATE) for r in runs[m].values()
+                                   for k in r['telemetry']) and filters_mentors(m)]
+
+
+def stop_table(runs: Dict, weak: Dict[str, float]) -> List[str]:
+    """Per weak mentor (``{name: top-1}``), the epoch from which it stopped teaching under
+    each Knowledge Filter method, per seed (:func:`~.stats.stop_epoch`)."""
+    methods = kf_methods(runs)
+    lines = ['| weak mentor | top-1 (%) | ' + ' | '.join(
+        f'stops teaching under {m}: epoch per seed' for m in methods) + ' |',
+        '|---|---|' + '---|' * len(methods)]
+    for name, top1 in weak.items():
+        cells = []
+        for method in methods:
+            rates = [runs[method][s]['telemetry'].get(f'{EPOCH_RATE}{name}')
+                     for s in sorted(runs[method])]
+            cells.append(', '.join('-' if r is None else str(stop_epoch(r) or 'never')
+                                   for r in rates))
+        lines.append(f'| {name} | {top1:.2f} | ' + ' | '.join(cells) + ' |')
+    return lines
+
+
+def versus_classroomkd(runs: Dict) -> List[str]:
+    """ClassroomKD paired against every other method, seed by seed."""
+    lines = ['| ClassroomKD minus | per seed (paired) |', '|---|---|']
+    return lines + [f"| {m} | {paired(runs['ClassroomKD'], runs[m])} |"
+                    for m in runs if m != 'ClassroomKD']
+
+
+def sensitivity(results: Dict, scale: str) -> List[str]:
+    """The validation runs of ``scale``: the sensitivity table and what it chose."""
+    found = selection_scores(results, scale)
+    if not found:
+        return []
+    setup = next(run['setup'] for key, run in results['validation'].items()
+                 if key.startswith(f'{scale}/'))
+    shared = tau_selection.sharing(GRIDS, METHODS)
+    return [f"**Temperatures chosen on the validation split** ({setup['val_images']:,} images: "
+            'the last 500 training images of each class, which no student trains on; the '
+            f'{SELECTION_CLASSROOM} classroom; machine: {setup["machine"]}). Top-1 (%) on it '
+            'per value, mean over the seeds listed; in bold the chosen value, the best mean '
+            "(a tie keeps the configs' value, else the smallest). The test runs below train "
+            f"with the chosen values{f' ({shared})' if shared else ''}.", '',
+            *tau_selection.sensitivity_table(found, GRIDS), '']
+
+
+def temperatures_used(runs: Dict) -> List[str]:
+    """The chosen temperatures the test runs trained with, in one line (none: no line)."""
+    used = {m: tau_selection.describe(any_run({m: runs[m]})['setup'].get('temperatures', {}))
+            for m in runs}
+    used = {m: text for m, text in used.items() if text}
+    return [f"Trained with the temperatures chosen on validation: "
+            f"{'; '.join(f'{m} {text}' for m, text in used.items())}.", ''] if used else []
+
+
 def bar_chart(panels: list, path: str, nokd_runs: Dict) -> None:
     """One panel per (title, {method: {seed: top-1}}): mean and std bars, seeds as dots,
     and the mean of ``nokd_runs['NOKD']`` (when there) as a dashed line."""
@@ -68,7 +127,7 @@ def bar_chart(panels: list, path: str, nokd_runs: Dict) -> None:
     for axis, (title, runs) in zip(axes[0], panels):
         names = list(runs)
         means = [mean_std(list(runs[n].values())) for n in names]
-        colors = ['#999' if n in ('NOKD', 'KD') or n.startswith('AVER') else '#2a7'
+        colors = ['#999' if n in ('NOKD', 'KD') or n.startswith(('AVER', 'CA-MKD')) else '#2a7'
                   for n in names]
         axis.bar(names, [m for m, _ in means], yerr=[s for _, s in means], capsize=4,
                  color=colors)
@@ -103,16 +162,18 @@ def top1s(runs: Dict) -> Dict:
 
 def report(results: Dict, docs: str) -> str:
     """The markdown of every recorded scale and classroom; draws docs/cifar10_methods_*.png."""
-    lines = []
+    lines, strong = [], {m.name for m in classroom_config().model.mentors}
     for scale, classrooms in sorted(runs_by_scale(results).items()):
         setup = any_run(next(iter(classrooms.values())))['setup']
-        title = {'cpu': 'CPU scale', 'full': 'Full scale'}.get(scale, scale)
+        title = {'cpu': 'CPU scale', 'cpu10k': 'CPU scale, 10k', 'full': 'Full scale'}.get(
+            scale, scale)
         lines += [f"### {title}: {setup['train_images']:,} training images, {epochs(setup)}",
                   '', f"ResNet-8 student; the first {setup['train_images'] // 10:,} training "
-                  f"images of each class; all {setup['test_images']:,} test images; "
-                  f"{epochs(setup)} of batch {setup['batch_size']}; machine: "
-                  f"{setup['machine']}. NOKD is the student alone, the same runs for both "
-                  'classrooms.', '']
+                  f"images of each class (none of the validation split); all "
+                  f"{setup['test_images']:,} test images; {epochs(setup)} of batch "
+                  f"{setup['batch_size']}; machine: {setup['machine']}. NOKD is the student "
+                  'alone, the same runs for both classrooms.', '']
+        lines += sensitivity(results, scale)
         clean = top1s(classrooms.get('clean', {}))
         panels = []
         for classroom in ('clean', 'noisy'):
@@ -121,13 +182,25 @@ def report(results: Dict, docs: str) -> str:
                 continue
             mentors = {name: results['mentors'][name]['top1']
                        for name in any_run(runs)['setup']['mentors']}
-            listed = ', '.join(f'{name} {top1:.2f}' for name, top1 in mentors.items())
+            weak = {name: top1 for name, top1 in mentors.items() if name not in strong}
+            listed = ', '.join(f'{name} {top1:.2f}' + (
+                ' (outside the {:g}-{:g} % a weak mentor needs)'.format(*WEAK_BAND)
+                if name in weak and not WEAK_BAND[0] <= top1 <= WEAK_BAND[1] else '')
+                for name, top1 in mentors.items())
             lines += [f'**{classroom.capitalize()} classroom** (mentors, top-1 % on the same '
                       f'test set: {listed}).', '']
             accs = top1s(runs)
+            lines += temperatures_used(runs)
             lines += accuracy_table(accs, clean.get('NOKD', {}),
                                     clean if classroom == 'noisy' else None) + ['']
+            if 'ClassroomKD' in accs:
+                lines += versus_classroomkd(accs) + ['']
             lines += activation_table({m: runs[m] for m in accs}, mentors) + ['']
+            if weak:
+                lines += [f'When each weak mentor stopped teaching: the epoch from which it '
+                          f'taught in under {100 * STOPPED_BELOW:.0f} % of the steps of every '
+                          'epoch to the end ("never": not in the last one).', '']
+                lines += stop_table({m: runs[m] for m in accs}, weak) + ['']
             panels.append((f'{classroom} classroom, {scale} scale', accs))
         chart = f'cifar10_methods_{scale}.png'
         bar_chart(panels, osp.join(docs, chart), clean)
@@ -138,14 +211,5 @@ def report(results: Dict, docs: str) -> str:
 def write_report(results: Dict, docs: str) -> str:
     """Replace the block between the report markers of ``docs/results.md``."""
     text = report(results, docs)
-    path = osp.join(docs, 'results.md')
-    page = open(path).read() if osp.isfile(path) else ''
-    block = f'{REPORT_START}\n{text}{REPORT_END}'
-    if REPORT_START in page:
-        before, rest = page.split(REPORT_START, 1)
-        page = before + block + rest.split(REPORT_END, 1)[1]
-    else:
-        page += f'\n{block}\n'
-    with open(path, 'w') as f:
-        f.write(page)
+    replace_block(osp.join(docs, 'results.md'), REPORT_START, REPORT_END, text)
     return text

@@ -2,19 +2,24 @@
 and their runs, one single-threaded process per core on a CPU.
 
 A run trains a config through MMEngine's Runner and tests it on the test split (PCK@0.2 in %,
-EPE in pixels). On a CPU, single-threaded processes side by side use the cores better than one
-process with several threads: small pose models are dominated by per-operator overhead.
+EPE in pixels), or, to choose ClassroomKD's τ0 (:mod:`.tau_selection`), on the validation
+split: the last 1,000 training images, which no student trains on (the shipped mentors
+trained on all 9,000). On a CPU, single-threaded processes side by side use the cores better
+than one process with several threads: small pose models are dominated by per-operator
+overhead.
 Paths are relative to the checkout's root, where the tools run.
 """
 import multiprocessing
 import os
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
+from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 from mmengine.config import Config
 
+from ..datasets.lsp import ANNOTATIONS, validation_indices
 from ..engine.config_files import read_config
+from . import tau_selection
 from .methods import method_config
 from .results import ResultStore
 from .runs import test_checkpoint, train_and_test
@@ -22,7 +27,10 @@ from .stats import activation_rates
 
 DEFAULT_ARCHIVE = 'data/lspet_128.tar.gz'  # LSP Extended, compacted to 128 px and shipped
 DATA_ROOT = 'data/lspet'  # where configs/lsp/ read it
-STUDENT_IMAGES = 1000  # the students train on the first 1,000 of the 9,000 training images
+# the students train on the first 1,000 of the 9,000 training images (at most 8,000: the last
+# 1,000 are the validation split)
+STUDENT_IMAGES = 1000
+GRIDS = tau_selection.POSE_GRIDS
 CLASSROOMS = {
     'heatmap': dict(title='LiteHRNet-18 student, heatmap classroom',
                     clean='configs/lsp/litehrnet-18_classroom.py',
@@ -54,10 +62,13 @@ METHODS = {
     'nokd': Method('NOKD'),
     'aver': Method('AVER'),
     'aver_matched': Method('AVER α=λ'),
+    'ca_mkd': Method('CA-MKD (logits)'),
+    'ca_mkd_matched': Method('CA-MKD (logits) α=λ'),
     'classroomkd': Method('ClassroomKD'),
     'per_sample': Method('per-sample KF'),
     'kf_off': Method('KF off'),
     'noisy_aver': Method('AVER', noisy=True),
+    'noisy_ca_mkd': Method('CA-MKD (logits)', noisy=True),
     'noisy_classroomkd': Method('ClassroomKD', noisy=True),
     # the two heatmap design points: the alternatives to the classroom's defaults
     'heatmap_beta_1': Method('ClassroomKD', options={'model.adapter.heatmap_beta': 1.0},
@@ -84,9 +95,26 @@ def run_name(classroom: str, method: str, seed: int) -> str:
     return f'{classroom}/{method}/seed{seed}'
 
 
-def benchmark_runs(classrooms, methods, seeds) -> List[Run]:
+def student_options(seed: int) -> Dict:
+    """A student on the first :data:`STUDENT_IMAGES` training images, seeded."""
+    return {'train_dataloader.dataset.indices': STUDENT_IMAGES, 'randomness.seed': seed}
+
+
+def evaluation_options(split: str) -> Dict:
+    """Config options that test a run on ``split``: 'test' (the config's own), or 'val' (the
+    last :data:`~classroomkd_mm.datasets.lsp.VAL_IMAGES` training images)."""
+    if split == 'test':
+        return {}
+    if split != 'val':
+        raise ValueError(f"split must be 'test' or 'val', got {split!r}")
+    return {'test_dataloader.dataset.ann_file': ANNOTATIONS[0],
+            'test_dataloader.dataset.indices': validation_indices()}
+
+
+def benchmark_runs(classrooms, methods, seeds, chosen: Optional[Dict] = None) -> List[Run]:
     """The runs of ``methods`` (keys of :data:`METHODS`) in ``classrooms``, seed by seed: each
-    student on the first :data:`STUDENT_IMAGES` training images."""
+    student on the first :data:`STUDENT_IMAGES` training images, with the temperatures
+    ``chosen[classroom]`` (:func:`chosen_temperatures`; the configs' own when None)."""
     runs = []
     for classroom in classrooms:
         for seed in seeds:
@@ -95,10 +123,37 @@ def benchmark_runs(classrooms, methods, seeds) -> List[Run]:
                 if classroom not in method.classrooms:
                     continue
                 config = CLASSROOMS[classroom]['noisy' if method.noisy else 'clean']
-                options = dict(method.options, **{
-                    'train_dataloader.dataset.indices': STUDENT_IMAGES, 'randomness.seed': seed})
+                options = dict(method.options, **student_options(seed),
+                               **tau_selection.chosen_options(
+                                   method.method, (chosen or {}).get(classroom, {}), GRIDS))
                 runs.append(Run(run_name(classroom, key, seed), config, method.method, options))
     return runs
+
+
+def validation_runs(classrooms, methods, seeds) -> List[Run]:
+    """The runs that choose the temperatures ``methods`` (keys of :data:`METHODS`) train
+    with: every value of their grids in each clean classroom, trained as the students are,
+    tested on the validation split."""
+    grids = tau_selection.needed(GRIDS, [METHODS[key].method for key in methods])
+    return [Run(tau_selection.run_key(classroom, method, value, seed),
+                CLASSROOMS[classroom]['clean'], method,
+                dict(student_options(seed), **grid.options(value),
+                     **evaluation_options('val')))
+            for classroom in classrooms for seed in seeds
+            for method, grid in grids.items() for value in grid.values]
+
+
+def chosen_temperatures(results: Mapping[str, Dict], classrooms) -> Dict[str, Dict[str, float]]:
+    """``{classroom: {method: value}}`` chosen on the recorded validation runs (PCK)."""
+    return {classroom: tau_selection.choose(tau_selection.scores(results, classroom, 'PCK'),
+                                            GRIDS) for classroom in classrooms}
+
+
+def stale(runs: List[Run], store: ResultStore) -> List[str]:
+    """The names of ``runs`` recorded in ``store`` with other temperatures than they now
+    train with."""
+    return [run.name for run in runs if run.name in store and
+            store.get(run.name).get('temperatures', {}) != tau_selection.temperatures(run.options)]
 
 
 def run_options(work_dir: str, workers: int) -> Dict:
@@ -121,11 +176,14 @@ def pose_result(metrics: Dict, start: float) -> Dict:
 
 
 def train_and_test_run(run: Run, work_dir: str, workers: int = 2, progress=None) -> Dict:
-    """Train ``run``, then test it once: :func:`pose_result`."""
+    """Train ``run``, then test it once: :func:`pose_result`, and the ``temperatures`` it
+    set (when it set any)."""
     start = time.time()
     metrics = train_and_test(run.build(), work_dir,
                              dict(run_options(work_dir, workers), **run.options), progress=progress)
-    return pose_result(metrics, start)
+    temperatures = tau_selection.temperatures(run.options)
+    return dict(pose_result(metrics, start), **({'temperatures': temperatures}
+                                                 if temperatures else {}))
 
 
 def evaluate_run(run: Run, work_dir: str, workers: int = 2, progress=None) -> Dict:

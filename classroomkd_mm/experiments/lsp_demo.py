@@ -14,7 +14,6 @@ heatmap classroom (:mod:`.lsp`). Finished stages are recorded in ``<work dir>/re
 and skipped by a rerun.
 """
 import os.path as osp
-import time
 from typing import TextIO
 
 import torch
@@ -37,7 +36,6 @@ def outcome(store: ResultStore, runs, titles) -> str:
 def run_demo(work: str, archive: str, seed: int = 0, stream: TextIO = None) -> str:
     """Run (or resume) the demo with its work dir ``work`` on the LSP Extended ``archive``;
     its table."""
-    start = time.time()
     mentors = [Run(m.name, m.config, options={'load_from': m.checkpoint})
                for m in read_config(CLASSROOMS['heatmap']['clean']).model.mentors]
     students = benchmark_runs(['heatmap'], STUDENTS, [seed])
@@ -59,8 +57,7 @@ def run_demo(work: str, archive: str, seed: int = 0, stream: TextIO = None) -> s
             run_all(runs, store, work, default_jobs(), function, progress=stage)
             stage.outcome = outcome(store, runs, names)
     lines = [f'LSP Extended, 64x64 crops: students on {STUDENT_IMAGES} training images for 10 '
-             f'epochs (seed {seed}), mentors on 9000; 1000 test images; '
-             f'{time.time() - start:.0f} s',
+             f'epochs (seed {seed}), mentors on 9000; 1000 test images',
              f"{'model':<26}{'role':<9}{'PCK@0.2 (%)':>12}{'EPE (px)':>10}"]
     rows = [(mentor.name, 'mentor', store.get(mentor.name)) for mentor in mentors]
     rows += [(f'litehrnet-18 {title}', 'student', store.get(run.name))

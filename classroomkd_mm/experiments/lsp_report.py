@@ -1,12 +1,18 @@
-"""The LSP benchmark's report: per classroom, each method's PCK@0.2 over seeds, paired with
-the baselines seed by seed, the mentors alone, the activation rates; and its plot."""
+"""The LSP benchmark's report: per classroom, the temperatures chosen on the validation split,
+each method's PCK@0.2 over seeds, paired with the baselines seed by seed, the mentors alone,
+the activation rates (docs/results.md between its markers); and its plot."""
+import os.path as osp
 import statistics
 from typing import Dict, List, Mapping
 
-from .lsp import CLASSROOMS, METHODS, run_name
+from . import tau_selection
+from .docs_page import replace_block
+from .lsp import CLASSROOMS, GRIDS, METHODS, run_name
 from .stats import mean_pm_std, mean_std, paired
 
 BASELINES = ('nokd', 'aver', 'aver_matched')
+REPORT_START = '<!-- lsp_methods report: start -->'
+REPORT_END = '<!-- lsp_methods report: end -->'
 
 
 def baselines(method: str) -> tuple:
@@ -30,6 +36,30 @@ def finished(results: Mapping[str, Dict], classroom: str, seeds) -> Dict[str, Li
     return table
 
 
+def sensitivity(results: Mapping[str, Dict], classroom: str) -> List[str]:
+    """The classroom's validation runs: the sensitivity table and what it chose."""
+    found = tau_selection.scores(results, classroom, 'PCK')
+    if not found:
+        return []
+    shared = tau_selection.sharing(GRIDS, [m.method for m in METHODS.values()])
+    return ['**Temperatures chosen on the validation split** (the last 1,000 of the 9,000 '
+            'training images, which no student trains on; the shipped mentors trained on all '
+            '9,000). PCK@0.2 (%) on it per value, mean over the seeds listed; in bold the '
+            "chosen value, the best mean (a tie keeps the configs' value, else the smallest). "
+            'The runs below, in the clean and noisy classrooms, train with the chosen values'
+            f"{f' ({shared})' if shared else ''}.", '',
+            *tau_selection.sensitivity_table(found, GRIDS), '']
+
+
+def temperatures_used(table: Dict[str, List[Dict]]) -> List[str]:
+    """The temperatures the runs of ``table`` were trained with, in one line (none: no line)."""
+    used = {METHODS[m].title: tau_selection.describe(runs[0].get('temperatures', {}))
+            for m, runs in table.items()}
+    used = {title: text for title, text in used.items() if text}
+    return [f"Trained with the temperatures chosen on validation: "
+            f"{'; '.join(f'{m} {text}' for m, text in used.items())}.", ''] if used else []
+
+
 def report(results: Mapping[str, Dict], seeds, mentor_pck: Dict[str, float]) -> str:
     """Markdown tables (for docs/results.md) of the runs of every seed in ``seeds``;
     ``mentor_pck``: each shipped mentor's PCK alone."""
@@ -38,7 +68,8 @@ def report(results: Mapping[str, Dict], seeds, mentor_pck: Dict[str, float]) -> 
         table = finished(results, classroom, seeds)
         if not table:
             continue
-        lines += [f"### {spec['title']}", '',
+        lines += [f"#### {spec['title']}", '', *sensitivity(results, classroom),
+                  *temperatures_used(table),
                   '| method | PCK@0.2 mean ± std (%) | per seed | '
                   + ' | '.join(f'vs {METHODS[b].title} (paired)' for b in BASELINES)
                   + ' | EPE mean ± std (px) |', '|---|---|---|---|---|---|---|']
@@ -65,6 +96,17 @@ def report(results: Mapping[str, Dict], seeds, mentor_pck: Dict[str, float]) -> 
     return '\n'.join(lines)
 
 
+def write_report(results: Mapping[str, Dict], seeds, mentor_pck: Dict[str, float],
+                 docs: str) -> str:
+    """:func:`report` between the report markers of ``docs/results.md``, with the plot
+    (``docs/lsp_methods.png``) after it."""
+    text = report(results, seeds, mentor_pck)
+    plot(results, seeds, osp.join(docs, 'lsp_methods.png'))
+    text += '\n![PCK@0.2 per method, both classrooms](lsp_methods.png)\n'
+    replace_block(osp.join(docs, 'results.md'), REPORT_START, REPORT_END, text)
+    return text
+
+
 def plot(results: Mapping[str, Dict], seeds, path: str) -> None:
     """Each classroom's PCK@0.2 per method (mean ± std over ``seeds``) as bars, in ``path``."""
     import matplotlib
@@ -77,7 +119,7 @@ def plot(results: Mapping[str, Dict], seeds, path: str) -> None:
             continue
         titles = [METHODS[m].title for m in table]
         means, stds = zip(*(mean_std([r['PCK'] for r in runs]) for runs in table.values()))
-        baseline = [METHODS[m].method.startswith(('NOKD', 'AVER')) for m in table]
+        baseline = [METHODS[m].method.startswith(('NOKD', 'AVER', 'CA-MKD')) for m in table]
         axis.barh(titles[::-1], means[::-1], xerr=stds[::-1], capsize=3,
                   color=['#888' if b else '#2a7' for b in baseline[::-1]])
         axis.set(xlabel='PCK@0.2 (%), mean ± std over seeds', title=spec['title'],

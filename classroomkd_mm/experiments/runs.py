@@ -99,7 +99,21 @@ def build_runner(cfg: Config, quiet: bool = True,
             output.attach(runner.logger)
         if progress is not None:
             runner.register_hook(ProgressHook(progress))
-        yield runner
+        try:
+            yield runner
+        finally:
+            stop_loader_workers(runner)
+
+
+def stop_loader_workers(runner: Runner) -> None:
+    """Stop the worker processes that the run's data loaders keep (``persistent_workers``).
+    Left to the garbage collector, they are joined in the middle of whatever runs next (the
+    next run's dataset build, in a sweep), each after a 5 s timeout."""
+    for loop in ('_train_loop', '_val_loop', '_test_loop'):
+        loader = getattr(getattr(runner, loop, None), 'dataloader', None)
+        iterator = getattr(loader, '_iterator', None)
+        if hasattr(iterator, '_shutdown_workers'):
+            iterator._shutdown_workers()
 
 
 def train_and_test(cfg_or_path: Union[str, Config], work_dir: str,
@@ -109,7 +123,8 @@ def train_and_test(cfg_or_path: Union[str, Config], work_dir: str,
 
     Returns the test metrics (e.g. ``accuracy/top1``, ``PCK``) and, for a classroom, its
     telemetry averaged over the training steps (``rank/…``, ``temp/…``, ``active_rate/…``,
-    see :func:`~classroomkd_mm.experiments.stats.step_means`). ``progress`` receives the
+    and per epoch ``active_rate_by_epoch/…``, see
+    :func:`~classroomkd_mm.experiments.stats.step_means`). ``progress`` receives the
     training and test steps.
     """
     cfg = load_config(cfg_or_path, work_dir, options)
@@ -117,7 +132,7 @@ def train_and_test(cfg_or_path: Union[str, Config], work_dir: str,
     with build_runner(cfg, quiet, progress) as runner:
         runner.train()
         metrics = runner.test()
-        return dict(metrics, **step_means(runner.message_hub))
+        return dict(metrics, **step_means(runner.message_hub, len(runner.train_dataloader)))
 
 
 def test_checkpoint(cfg_or_path: Union[str, Config], checkpoint: str, work_dir: str,

@@ -12,13 +12,18 @@ epochs = 30
 model = dict(type='ckd.build_cifar_classifier', arch='resnet20', num_classes=10)
 data_preprocessor = dict(
     batch_augments=dict(augments=dict(type='ckd.RandomCropFlip', padding=4, pad_value=0.0)))
+# In memory: no worker processes to feed it (persistent workers take 5 s to shut down).
 train_dataloader = dict(
     batch_size=256,
+    num_workers=0,
+    persistent_workers=False,
     collate_fn=dict(type='default_collate'),
     dataset=dict(_delete_=True, type='ckd.CIFAR10InMemory', split='train',
                  wrong_label_fraction=0.0, seed=0, pipeline=[dict(type='PackInputs')]))
 val_dataloader = dict(
     batch_size=1000,
+    num_workers=0,
+    persistent_workers=False,
     collate_fn=dict(type='default_collate'),
     dataset=dict(_delete_=True, type='ckd.CIFAR10InMemory', split='test',
                  pipeline=[dict(type='PackInputs')]))

@@ -1,15 +1,19 @@
 """ClassroomKD against its baselines on real CIFAR-10 with strong mentors; several seeds, resumable.
 
     python tools/benchmarks/cifar10_methods.py                 # CPU scale (2 CPU cores: about an hour)
-    python tools/benchmarks/cifar10_methods.py --scale full    # all 50,000 training images (GPU)
+    python tools/benchmarks/cifar10_methods.py --scale cpu10k --select-temperatures
+    python tools/benchmarks/cifar10_methods.py --scale full    # 45,000 training images (GPU)
     python tools/benchmarks/cifar10_methods.py --methods "per-sample KF" DTKD --rerun
     python tools/benchmarks/cifar10_methods.py --report-only   # docs from the runs so far
 
 Every run trains a method's config through MMEngine's Runner, on the config's fast data
-path (classroomkd_mm.experiments.cifar10_methods). Every finished run is recorded in
-WORK_DIR/results.json and skipped on the next call; the report (docs/results.md between its
-markers, and docs/cifar10_methods_<scale>.png) is rewritten at the end. Runs on CUDA when
-there is one (``CUDA_VISIBLE_DEVICES=`` for the CPU).
+path (classroomkd_mm.experiments.cifar10_methods). Students never train on the validation
+split (the last 500 training images of each class). With ``--select-temperatures`` the
+temperatures of classroomkd_mm.experiments.tau_selection are first chosen on it, and the
+test runs train with them. Every finished run is recorded in WORK_DIR/results.json and
+skipped on the next call (trained again if its temperatures changed); the report
+(docs/results.md between its markers, and docs/cifar10_methods_<scale>.png) is rewritten at
+the end. Runs on CUDA when there is one (``CUDA_VISIBLE_DEVICES=`` for the CPU).
 """
 import argparse
 import os.path as osp
@@ -25,11 +29,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--scale', choices=SCALES, default=None,
                         help='cpu (default without CUDA): 150 images per class, 12 epochs; '
-                        'full (default with CUDA): all 50,000, 20 epochs')
+                        'cpu10k: 1,000 per class, 15 epochs; full (default with CUDA): all '
+                        '4,500 per class outside the validation split, 20 epochs')
     parser.add_argument('--classroom', choices=('clean', 'noisy'), nargs='+',
                         default=['clean', 'noisy'])
     parser.add_argument('--methods', nargs='+', choices=METHODS, default=list(METHODS))
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--select-temperatures', action='store_true',
+                        help='choose the temperatures of tau_selection.CLASSIFICATION_GRIDS on '
+                        'the validation split first (clean classroom), then train with them')
+    parser.add_argument('--selection-seeds', type=int, nargs='+', default=[0])
     parser.add_argument('--rerun', action='store_true',
                         help='train the selected runs again even if recorded')
     parser.add_argument('--report-only', action='store_true',
@@ -47,7 +56,7 @@ def main():
     if not args.report_only:
         scale = args.scale or ('full' if torch.cuda.is_available() else 'cpu')
         run_all(store, work_dir, scale, args.classroom, args.methods, args.seeds, args.rerun,
-                args.slice)
+                args.slice, args.select_temperatures, args.selection_seeds)
     print(write_report(store.data, args.docs))
 
 

@@ -1,15 +1,19 @@
-"""NOKD, AVER and ClassroomKD on LSP Extended: two pose classrooms, several seeds, resumable.
+"""NOKD, AVER, CA-MKD (logits) and ClassroomKD on LSP Extended: two pose classrooms, several
+seeds, resumable.
 
     python tools/benchmarks/lsp_methods.py [--seeds 0 1 2] [--classrooms heatmap simcc]
-        [--methods KEY ...] [--rerun KEY ...] [--jobs N] [--report-only]
+        [--methods KEY ...] [--rerun KEY ...] [--jobs N] [--select-temperatures
+        [--selection-seeds 0]] [--report-only]
 
 Uses the shipped mentors of data/lsp_mentors/ (tools/train_lsp_mentors.py). Every student
 trains on the first 1,000 training images of LSP Extended for its config's 10 epochs (the CPU
 scale; the mentors saw all 9,000 images) and is tested on the 1,000 test images (PCK@0.2,
-EPE). Each finished run is recorded in work_dirs/lsp_bench/results.json and skipped on the
-next call; ``--rerun`` forgets the named methods first. The report (markdown tables for
-docs/results.md) is printed at the end, and the plot written to docs/lsp_methods.png. The
-classrooms and methods: ``classroomkd_mm/experiments/lsp.py``.
+EPE). With ``--select-temperatures``, ClassroomKD's τ0 is first chosen per classroom on the
+validation split (the last 1,000 training images), and ClassroomKD and its variants train
+with it. Each finished run is recorded in WORK_DIR/results.json and skipped on the next call
+(trained again if its temperature changed); ``--rerun`` forgets the named methods first. The
+report is written into docs/results.md between its markers (and printed), the plot to
+docs/lsp_methods.png. The classrooms and methods: ``classroomkd_mm/experiments/lsp.py``.
 """
 import argparse
 import os
@@ -17,14 +21,18 @@ import os.path as osp
 
 from classroomkd_mm.datasets.lsp import prepare
 from classroomkd_mm.experiments.lsp import (CLASSROOMS, DATA_ROOT, DEFAULT_ARCHIVE, METHODS,
-                                            benchmark_runs, default_jobs, run_all)
+                                            benchmark_runs, chosen_temperatures, default_jobs,
+                                            run_all, stale, validation_runs)
 from classroomkd_mm.experiments.lsp_mentors import shipped_pck
-from classroomkd_mm.experiments.lsp_report import plot, report
+from classroomkd_mm.experiments.lsp_report import write_report
 from classroomkd_mm.experiments.results import ResultStore
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-WORK = 'work_dirs/lsp_bench'
-PLOT = 'docs/lsp_methods.png'
+
+
+def print_run(run, result):
+    print(f"{run.name}: PCK {result['PCK']:.2f}, EPE {result['EPE']:.2f} "
+          f"({result['seconds']:.0f} s)", flush=True)
 
 
 def main():
@@ -36,21 +44,33 @@ def main():
     parser.add_argument('--rerun', nargs='+', choices=list(METHODS), default=[],
                         help='forget these methods\' recorded runs and run them again')
     parser.add_argument('--jobs', type=int, default=default_jobs())
+    parser.add_argument('--select-temperatures', action='store_true',
+                        help="choose ClassroomKD's τ0 on the validation split first "
+                        '(tau_selection.POSE_GRIDS), then train with it')
+    parser.add_argument('--selection-seeds', type=int, nargs='+', default=[0])
     parser.add_argument('--archive', default=DEFAULT_ARCHIVE)
-    parser.add_argument('--report-only', action='store_true')
+    parser.add_argument('--report-only', action='store_true',
+                        help='write the report from the runs recorded so far, train nothing')
+    parser.add_argument('--work-dir', default='work_dirs/lsp_bench',
+                        help='relative to the checkout, as every path here')
+    parser.add_argument('--docs', default='docs', help='where results.md and the plot are')
     args = parser.parse_args()
     os.chdir(REPO)
-    store = ResultStore(osp.join(WORK, 'results.json'))
+    store = ResultStore(osp.join(args.work_dir, 'results.json'))
     if not args.report_only:
         prepare(args.archive, DATA_ROOT)
         store.remove(*(run.name for run in benchmark_runs(args.classrooms, args.rerun,
                                                           args.seeds)))
-        run_all(benchmark_runs(args.classrooms, args.methods, args.seeds), store, WORK,
-                args.jobs, done=lambda run, r: print(
-                    f"{run.name}: PCK {r['PCK']:.2f}, EPE {r['EPE']:.2f} ({r['seconds']:.0f} s)",
-                    flush=True))
-    plot(store.data, args.seeds, PLOT)
-    print(report(store.data, args.seeds, shipped_pck()))
+        chosen = None
+        if args.select_temperatures:
+            run_all(validation_runs(args.classrooms, args.methods, args.selection_seeds), store,
+                    args.work_dir, args.jobs, done=print_run)
+            chosen = chosen_temperatures(store.data, args.classrooms)
+            print(f'chosen on the validation split: {chosen}')
+        runs = benchmark_runs(args.classrooms, args.methods, args.seeds, chosen)
+        store.remove(*stale(runs, store))
+        run_all(runs, store, args.work_dir, args.jobs, done=print_run)
+    print(write_report(store.data, args.seeds, shipped_pck(), args.docs))
 
 
 if __name__ == '__main__':

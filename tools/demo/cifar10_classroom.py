@@ -10,6 +10,7 @@ dir. A rerun skips the finished stages.
 import argparse
 import os
 import os.path as osp
+import time
 import warnings
 
 # MMEngine imports pkg_resources, which new setuptools deprecates on every start.
@@ -24,11 +25,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--seed', type=int, default=0, help='the students\' seed')
     args = parser.parse_args()
+    start = time.time()
     os.chdir(REPO)
     work = 'work_dirs/cifar10_demo' + (f'_seed{args.seed}' if args.seed else '')
     print(f'CIFAR-10 demo; MMEngine\'s logs, configs and checkpoints go to {work}/')
     table = run_demo(work, args.seed)
-    print(f'\n{table}')
+    print(f'\n{table}\n\n{time.time() - start:.0f} s in all')
 
 
 if __name__ == '__main__':

@@ -11,6 +11,7 @@ to the work dir. A rerun skips the finished stages.
 import argparse
 import os
 import os.path as osp
+import time
 import warnings
 
 # MMEngine imports pkg_resources, which new setuptools deprecates on every start.
@@ -27,11 +28,12 @@ def main():
     parser.add_argument('--archive', default=os.environ.get('LSP_ARCHIVE', DEFAULT_ARCHIVE))
     parser.add_argument('--seed', type=int, default=0, help='the students\' seed')
     args = parser.parse_args()
+    start = time.time()
     os.chdir(REPO)
     work = 'work_dirs/lsp_demo' + (f'_seed{args.seed}' if args.seed else '')
     print(f'LSP pose demo; MMEngine\'s logs and configs go to {work}/')
     table = run_demo(work, args.archive, args.seed)
-    print(f'\n{table}')
+    print(f'\n{table}\n\n{time.time() - start:.0f} s in all')
 
 
 if __name__ == '__main__':
