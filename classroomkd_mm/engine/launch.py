@@ -77,7 +77,10 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
 
 
 def run_tool(main) -> None:
-    """Run ``main``; user errors end with a one-line message and exit code 2."""
+    """Run ``main``; user errors end with a one-line message and exit code 2. A process group
+    the run started is destroyed before the interpreter exits: left to the exit, gloo's
+    threads once aborted a finished rank here ("terminate called without an active
+    exception", a 2-process CPU run beside other work)."""
     try:
         main()
     except UserError as error:
@@ -85,6 +88,9 @@ def run_tool(main) -> None:
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
+    finally:
+        if dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
 
 
 def work_dir_for(cfg: Config, work_dir: Optional[str], config_path: str) -> str:
