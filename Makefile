@@ -13,10 +13,12 @@ setup:
 
 # pytest's own entry point, not `python -m pytest`, so the checkout is not on sys.path and
 # the oldest stack's suite imports the installed package. TEST_WORKERS pytest-xdist workers
-# (one computing thread each, tests/conftest.py) share the test files.
+# (one computing thread each, tests/conftest.py) share the test files; the tests that start a
+# process group of several processes (marker `multiprocess`, pytest.ini) then run alone.
 TEST_WORKERS ?= 2
 test: setup
-	CLASSROOMKD_STACK=$(STACK) $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile tests
+	CLASSROOMKD_STACK=$(STACK) $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile -m 'not multiprocess' tests
+	CLASSROOMKD_STACK=$(STACK) $(VENV)/bin/pytest -m multiprocess tests
 
 test-all:
 	$(MAKE) setup STACK=newest

@@ -63,6 +63,7 @@ def zoo_file(tmp_path):
     return path, weights
 
 
+@pytest.mark.multiprocess
 def test_two_ranks_fetch_a_mentor_url_once(tmp_path, zoo_file):
     path, weights = zoo_file
     home, out = tmp_path / 'torch_home', tmp_path / 'out'
@@ -78,6 +79,7 @@ def test_two_ranks_fetch_a_mentor_url_once(tmp_path, zoo_file):
         assert all(torch.equal(loaded[key], weights[key]) for key in weights)
 
 
+@pytest.mark.multiprocess
 def test_a_failed_fetch_fails_every_rank_without_hanging(tmp_path):
     out = tmp_path / 'out'
     out.mkdir()

@@ -3,7 +3,11 @@ every process, so that all of them filter and rank the same way."""
 import os
 import os.path as osp
 
+import pytest
+
 from runner_utils import free_port, save_zoo_checkpoint
+
+pytestmark = pytest.mark.multiprocess
 
 
 def nan_mentor_on_rank_zero(rank, port, cfg, out_dir):

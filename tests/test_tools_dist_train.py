@@ -7,7 +7,11 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from runner_utils import REPO, free_port, write_tiny_classroom
+
+pytestmark = pytest.mark.multiprocess
 
 PYTHON = sys.executable
 TELEMETRY = re.compile(r'((?:rank|temp|active)/\S+): (\S+)')

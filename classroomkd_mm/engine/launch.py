@@ -78,9 +78,7 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
 
 def run_tool(main) -> None:
     """Run ``main``; user errors end with a one-line message and exit code 2. A process group
-    the run started is destroyed before the interpreter exits: left to the exit, gloo's
-    threads once aborted a finished rank here ("terminate called without an active
-    exception", a 2-process CPU run beside other work)."""
+    the run started is destroyed before the interpreter exits, as torch asks of a program."""
     try:
         main()
     except UserError as error:
