@@ -38,7 +38,8 @@ setup(
     license='Apache-2.0',
     packages=find_packages(include=['classroomkd_mm', 'classroomkd_mm.*']),
     python_requires='>=3.10',
-    install_requires=['torch>=2.1', 'numpy>=1.26', 'mmengine>=0.10.7', 'mmcv>=2.1.0'],
+    install_requires=['torch>=2.1', 'numpy>=1.26', 'mmengine>=0.10.7', 'mmcv>=2.1.0',
+                      'filelock'],
     extras_require={
         'pose': ['mmpose>=1.3.2', 'mmdet>=3.3.0'],
         'cls': ['mmpretrain>=1.2.0'],

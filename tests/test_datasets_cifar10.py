@@ -154,18 +154,16 @@ def test_the_validation_split_is_the_last_500_training_images_of_each_class():
         load_split('validation')
 
 
-def test_the_benchmark_data_path_trains_outside_validation_and_evaluates_on_either(
+def test_the_benchmark_data_path_trains_outside_validation_validates_and_tests(
         cifar10_tiny):
     from classroomkd_mm.datasets.cifar10 import use_in_memory_data
     from classroomkd_mm.engine.config_files import read_config
     from runner_utils import REPO
     cfg = read_config(osp.join(REPO, 'configs', 'cifar10', 'classroom_resnet8.py'))
-    use_in_memory_data(cfg, 1000, None, evaluate_on='val')
+    use_in_memory_data(cfg, 1000, 100)
     assert [(cfg[f'{loader}_dataloader'].dataset.split, cfg[f'{loader}_dataloader'].dataset
              .per_class) for loader in ('train', 'val', 'test')] == [
-                 ('train_minus_val', 1000), ('val', None), ('val', None)]
-    with pytest.raises(ValueError, match="evaluate_on must be 'test' or 'val'"):
-        use_in_memory_data(cfg, evaluate_on='train')
+                 ('train_minus_val', 1000), ('val', 100), ('test', 100)]
     # the tiny subset holds the first 20 images of each class: none is a validation image
     images, labels = load_split('train_minus_val', source=cifar10_tiny)
     assert torch.equal(images, load_split('train', source=cifar10_tiny)[0]) and len(labels) == 200

@@ -76,27 +76,30 @@ def test_benchmark_runs_end_to_end_on_a_slice_and_resumes(tmp_path):
 
 def stand_in_for_the_runner(trained: list, root: str):
     """A ``train`` for run_all: records the run, checks its data, and scores it by its
-    temperature: on validation ClassroomKD is best at τ0 = 4 and AVER at τ = 8."""
+    temperature: on validation ClassroomKD is best at τ0 = 4 and AVER at τ = 8; on the test
+    images, the other way round (the choice must not follow them)."""
     def train(cfg, work_dir):
         trained.append(osp.relpath(work_dir, root))
-        assert (cfg.train_dataloader.dataset.split, cfg.train_dataloader.dataset.per_class) == (
-            'train_minus_val', 1000)
-        split = cfg.test_dataloader.dataset.split
-        assert cfg.val_dataloader.dataset.split == split
+        assert [(cfg[f'{loader}_dataloader'].dataset.split,
+                 cfg[f'{loader}_dataloader'].dataset.per_class)
+                for loader in ('train', 'val', 'test')] == [
+                    ('train_minus_val', 1000), ('val', None), ('test', None)]
         mentoring = cfg.model.get('mentoring', {})
-        if split == 'test':
-            return {'accuracy/top1': 70.0}
-        if mentoring.get('enabled', True):
-            return {'accuracy/top1': 50.0 + {1: 0, 2: 1, 4: 3, 8: 2, 12: 0}[
-                mentoring.base_temperature]}
-        return {'accuracy/top1': 40.0 + mentoring.fixed_temperature}
+        if not cfg.model.get('mentors'):
+            val = 30.0
+        elif mentoring.get('enabled', True):
+            val = 50.0 + {1: 0, 2: 1, 4: 3, 8: 2, 12: 0}[mentoring.base_temperature]
+        else:
+            val = 40.0 + mentoring.fixed_temperature
+        return {'val/accuracy/top1': val, 'accuracy/top1': 100.0 - val}
     return train
 
 
 def test_temperatures_are_chosen_on_validation_then_the_test_runs_train_with_them(tmp_path):
     """run_all's plan with a stand-in for the Runner: the validation runs of the grids the
-    methods need, on the validation split of the clean classroom; the choice; the test runs
-    with it; nothing again on a resume, and the runs whose choice changed."""
+    methods need, in the clean classroom; the choice by validation score; the test runs with
+    it (ClassroomKD's is its validation run of the chosen τ0); nothing again on a resume, and
+    the runs whose choice changed."""
     store = ResultStore(str(tmp_path / 'results.json'))
     store.put('mentors', {m: dict(top1=88.0, machine='-')  # tested: no Runner for them
                           for m in ('resnet56', 'shufflev2', 'resnet32', 'resnet20')})
@@ -109,9 +112,9 @@ def test_temperatures_are_chosen_on_validation_then_the_test_runs_train_with_the
     assert trained == [f'validation/cpu10k/clean/val/{method}/{value}/seed0' for method, values
                        in (('AVER', (1, 2, 4, 8)), ('ClassroomKD', (1, 2, 4, 8, 12)))
                        for value in values] + [
-        f'runs/cpu10k/clean/{method}/seed0' for method in plan['methods']]
+        f'runs/cpu10k/clean/{method}/seed0' for method in ('NOKD', 'KF off', 'CA-MKD (logits)')]
     validation = store.get('validation')
-    assert validation['cpu10k/clean/val/ClassroomKD/4/seed0']['top1'] == 53.0
+    assert validation['cpu10k/clean/val/ClassroomKD/4/seed0']['val_top1'] == 53.0
     assert validation['cpu10k/clean/val/AVER/8/seed0']['setup']['val_images'] == 5000
     test_runs = store.get('runs')
     assert {key: run['setup']['temperatures'] for key, run in test_runs.items()} == {
@@ -119,12 +122,17 @@ def test_temperatures_are_chosen_on_validation_then_the_test_runs_train_with_the
         'cpu10k/clean/ClassroomKD/seed0': {'model.mentoring.base_temperature': 4.0},
         'cpu10k/clean/KF off/seed0': {'model.mentoring.base_temperature': 4.0},
         'cpu10k/clean/CA-MKD (logits)/seed0': {'model.mentoring.fixed_temperature': 8.0}}
+    assert test_runs['cpu10k/clean/ClassroomKD/seed0'] == validation[
+        'cpu10k/clean/val/ClassroomKD/4/seed0']
+    assert test_runs['cpu10k/clean/ClassroomKD/seed0']['top1'] == 47.0
     setup = test_runs['cpu10k/clean/NOKD/seed0']['setup']
-    assert (setup['train_images'], setup['test_images'], setup['epochs']) == (10000, 10000, 15)
+    assert (setup['train_images'], setup['test_images'], setup['val_images'],
+            setup['epochs']) == (10000, 10000, 5000, 15)
     cifar10_methods.run_all(**plan)  # resumed: nothing to train
-    assert len(trained) == 13
-    validation['cpu10k/clean/val/AVER/2/seed0']['top1'] = 99.0
+    assert len(trained) == 12
+    validation['cpu10k/clean/val/AVER/2/seed0']['val_top1'] = 99.0
+    store.save()
     cifar10_methods.run_all(**plan)  # AVER's choice is now 2: CA-MKD (logits) trains again
-    assert trained[13:] == ['runs/cpu10k/clean/CA-MKD (logits)/seed0']
+    assert trained[12:] == ['runs/cpu10k/clean/CA-MKD (logits)/seed0']
     assert store.get('runs')['cpu10k/clean/CA-MKD (logits)/seed0']['setup']['temperatures'] == {
         'model.mentoring.fixed_temperature': 2.0}

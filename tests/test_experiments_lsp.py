@@ -2,6 +2,7 @@
 bundled slice (one short epoch, float16 mentor checkpoints in the shipped format), and the
 benchmark's run list."""
 import json
+import os
 import os.path as osp
 import queue
 
@@ -14,6 +15,7 @@ from classroomkd_mm.engine.config_files import read_config
 from classroomkd_mm.engine.export import export_float16
 from classroomkd_mm.experiments.lsp import (METHODS, STUDENT_IMAGES, Run, StepsOfRuns,
                                             benchmark_runs, chosen_temperatures,
+                                            classroom_and_seed,
                                             evaluation_options, run_all, stale,
                                             train_and_test_run, validation_runs)
 from classroomkd_mm.experiments.results import ResultStore
@@ -177,3 +179,25 @@ def test_steps_of_runs_show_the_training_together_then_the_tests():
             sent.put(step)
         steps.read(sent)
     assert recorder.calls == [('train', 8, 20), ('train', 15, 20), ('test', 3, 8)]
+
+
+def sharing_run(run, work_dir, workers, progress):
+    """A run function of run_all's kind that reports whether mentor outputs are shared."""
+    from classroomkd_mm import mentor_cache
+    progress.update('train', 1, 1)
+    return dict(sharing=mentor_cache._active is not None, pid=os.getpid())
+
+
+def test_run_all_runs_the_runs_of_one_classroom_and_seed_in_one_sharing_process(tmp_path):
+    path = str(tmp_path / 'results.json')
+    runs = [Run(f'{classroom}/{method}/seed{seed}', 'x.py', options={'randomness.seed': seed})
+            for classroom in ('heatmap', 'simcc') for seed in (0, 1)
+            for method in ('aver', 'classroomkd')]
+    run_all(runs[:-1], ResultStore(path), str(tmp_path), jobs=2, function=sharing_run,
+            progress=Recorder(), share_by=classroom_and_seed)
+    results = ResultStore(path).data
+    jobs = {}
+    for run in runs[:-1]:
+        jobs.setdefault(classroom_and_seed(run), []).append(results[run.name])
+    assert len(jobs) == 4 and all(len({r['pid'] for r in job}) == 1 for job in jobs.values())
+    assert [r['sharing'] for job in jobs.values() for r in job] == [True] * 6 + [False]

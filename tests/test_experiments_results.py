@@ -28,3 +28,16 @@ def test_a_failed_write_leaves_the_previous_file_whole(tmp_path):
     with pytest.raises(TypeError):  # half-way through json.dump
         store.put('b', {'value': object()})
     assert json.loads(path.read_text()) == {'a': 1}
+
+
+def test_two_stores_of_one_file_keep_each_others_results(tmp_path):
+    """``add`` records over the file as it is (as another process left it), under a lock."""
+    path = str(tmp_path / 'results.json')
+    first, second = ResultStore(path), ResultStore(path)
+    first.add('runs', 'seed0', {'top1': 60.0})
+    second.add('runs', 'seed1', {'top1': 61.0})
+    first.add('runs', 'seed2', {'top1': 62.0})  # first never saw seed1 in memory
+    everything = {'runs': {'seed0': {'top1': 60.0}, 'seed1': {'top1': 61.0},
+                           'seed2': {'top1': 62.0}}}
+    assert json.loads((tmp_path / 'results.json').read_text()) == everything
+    assert first.data == everything

@@ -258,25 +258,22 @@ def normalised_black(data_preprocessor: dict) -> list:
 
 
 def use_in_memory_data(cfg, train_per_class: Optional[int] = None,
-                       test_per_class: Optional[int] = None, source: str = ARCHIVE,
-                       evaluate_on: str = 'test') -> None:
+                       test_per_class: Optional[int] = None, source: str = ARCHIVE) -> None:
     """Switch a config of ``configs/cifar10/`` to the fast data path, in place: the training
     images (the first ``train_per_class`` of each class of ``train_minus_val``: never a
-    validation image) and those it is evaluated on (``evaluate_on``, ``'test'`` or ``'val'``,
-    the first ``test_per_class`` of each class, for validation and test) decoded into memory
-    (:class:`CIFAR10InMemory`), and the pipeline's ``RandomCrop(padding=4)`` + ``RandomFlip``
-    done by :class:`RandomCropFlip` on the device
+    validation image), the validation images (split ``val``) of its validation loop and the
+    test images of its test loop (the first ``test_per_class`` of each class, for both)
+    decoded into memory (:class:`CIFAR10InMemory`), and the pipeline's
+    ``RandomCrop(padding=4)`` + ``RandomFlip`` done by :class:`RandomCropFlip` on the device
     (padding with the normalised black, as the pipeline pads with black). The images, the
     labels and the augmentation are those of the JPEG pipeline; only the random draws differ.
     """
-    if evaluate_on not in ('test', 'val'):
-        raise ValueError(f"evaluate_on must be 'test' or 'val', got {evaluate_on!r}")
     imports = cfg.setdefault('custom_imports', dict(imports=[]))['imports']
     if __name__ not in imports:
         imports.append(__name__)
     for loader, split, per_class in (('train_dataloader', 'train_minus_val', train_per_class),
-                                     ('val_dataloader', evaluate_on, test_per_class),
-                                     ('test_dataloader', evaluate_on, test_per_class)):
+                                     ('val_dataloader', 'val', test_per_class),
+                                     ('test_dataloader', 'test', test_per_class)):
         # Indexing tensors in memory needs no worker processes (and a Runner's persistent
         # workers, collected with it, take 5 s each to shut down: 1 s of work per run here).
         cfg[loader] = dict(cfg[loader], collate_fn=dict(type='default_collate'),

@@ -10,9 +10,15 @@ of :mod:`.methods`, and is tested on the test images:
   trained here with the mentor recipe (:mod:`.cifar10_mentors`); ``NOISY_METHODS``.
 
 Students train on the first N images of each class outside the validation split (the last
-500 of each class of the training images, :mod:`~classroomkd_mm.datasets.cifar10`). With
-``select``, the temperatures of :mod:`.tau_selection` are first chosen on that validation
-split, in the clean classroom, and every test run of both classrooms trains with them.
+500 of each class of the training images, :mod:`~classroomkd_mm.datasets.cifar10`); every run
+is scored on that split and on the test images. With ``select``, the temperatures of
+:mod:`.tau_selection` are first chosen by validation score, in the clean classroom, and every
+test run of both classrooms trains with them (a validation run of the chosen value is the
+test run of its seed: the same training).
+
+The runs of one seed are trained as one sweep (:mod:`.sweep`): the mentors run once per batch
+for all of them. Several processes can share a work dir (each results.json record is added
+under a file lock), e.g. one per seed.
 
 Every run trains the method's config through MMEngine's Runner (:mod:`.runs`), with the
 model, optimizer and schedule of the config (the schedule stretched to the scale's epochs),
@@ -23,6 +29,7 @@ its work dir: ``tools/train.py`` trains it the same way.
 import os
 import os.path as osp
 import time
+from functools import partial
 from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
@@ -34,6 +41,7 @@ from . import runs, tau_selection
 from .cifar10_mentors import mentor_config, train_mentor
 from .methods import configs_dir, method_config
 from .results import ResultStore
+from .sweep import sweep
 
 SCALES = {  # training images per class (the first N of the 4,500 outside validation), epochs
     'cpu': dict(train_per_class=150, epochs=12),
@@ -54,8 +62,9 @@ WEAK_BAND = (45.0, 65.0)
 METHODS = ('NOKD', 'KD', 'AVER', 'AVER α=λ', 'CA-MKD (logits)', 'CA-MKD (logits) α=λ',
            'ClassroomKD', 'KF off', 'Mentoring off', 'Method B', 'per-sample KF', 'DTKD',
            'official-code parity')
-NOISY_METHODS = ('AVER', 'AVER α=λ', 'CA-MKD (logits)', 'CA-MKD (logits) α=λ', 'KF off',
-                 'ClassroomKD')
+# the noisy classroom's methods: ClassroomKD, its filter switched off, and the baselines with
+# ClassroomKD's total distillation weight (λ = 6 mentors) beside AVER
+NOISY_METHODS = ('AVER', 'AVER α=λ', 'CA-MKD (logits) α=λ', 'KF off', 'ClassroomKD')
 GRIDS = tau_selection.CLASSIFICATION_GRIDS
 SELECTION_CLASSROOM = 'clean'  # where the temperatures are chosen, for both classrooms
 # run key -> (classroom, method, config options)
@@ -95,10 +104,10 @@ def classroom_config() -> Config:
 
 def run_config(classroom: Config, method: str, mentors: list, epochs: int, seed: int,
                train_per_class: Optional[int], test_per_class: Optional[int],
-               evaluate_on: str = 'test', options: Optional[Dict] = None) -> Config:
+               options: Optional[Dict] = None) -> Config:
     """The config of one run: ``method`` on ``classroom`` with these mentors and config
     ``options``, over ``epochs`` epochs (the config's cosine schedule stretched to them),
-    seeded, on the fast data path, evaluated on ``evaluate_on`` ('test' or 'val')."""
+    seeded, on the fast data path (validated at the end, then tested)."""
     cfg = Config(dict(classroom.to_dict(), model=dict(classroom.model.to_dict(),
                                                        mentors=mentors)))
     cfg = method_config(cfg, method)
@@ -106,7 +115,7 @@ def run_config(classroom: Config, method: str, mentors: list, epochs: int, seed:
                          'param_scheduler.T_max': epochs,
                          'default_hooks.checkpoint.interval': epochs,
                          'randomness.seed': seed, **(options or {})})
-    use_in_memory_data(cfg, train_per_class, test_per_class, evaluate_on=evaluate_on)
+    use_in_memory_data(cfg, train_per_class, test_per_class)
     return cfg
 
 
@@ -157,21 +166,30 @@ def validation_plan(where: Setting, grids: Dict[str, tau_selection.Grid], seed: 
 
 
 def seed_configs(where: Setting, classroom: Config, mentors: Dict[str, list], plan: Plan,
-                 seed: int, evaluate_on: str) -> Dict[str, Config]:
+                 seed: int) -> Dict[str, Config]:
     """The configs of one seed's ``plan``, by run key: the runs that share every batch, and
     so the mentors' outputs (what :func:`.sweep.sweep` of that seed trains)."""
     return {key: run_config(classroom, method, mentors[name], where.epochs, seed,
-                            where.train_per_class, where.test_per_class, evaluate_on, options)
+                            where.train_per_class, where.test_per_class, options)
             for key, (name, method, options) in plan.items()}
 
 
-def record(metrics: Dict, where: Setting, evaluate_on: str, cfg: Config, mentors: list,
-           options: Dict, seconds: float) -> Dict:
-    """A run as the store keeps it: top-1 (%) on ``evaluate_on``, the telemetry, the setup."""
-    metrics = dict(metrics)
-    return dict(top1=metrics.pop('accuracy/top1'), telemetry=metrics, seconds=round(seconds, 1),
+def train_and_validate(cfg: Config, work_dir: str) -> Dict:
+    """A benchmark run through the Runner: trained, validated, then tested."""
+    return runs.train_and_test(cfg, work_dir, validate=True)
+
+
+def record(result: Dict, where: Setting, cfg: Config, mentors: list, options: Dict) -> Dict:
+    """A run of a sweep (its ``result``) as the store keeps it: top-1 (%) on the test and the
+    validation images, the telemetry, the seconds, the mentor outputs it computed and those it
+    shared, the setup."""
+    metrics = dict(result['metrics'])
+    return dict(top1=metrics.pop('accuracy/top1'), val_top1=metrics.pop('val/accuracy/top1'),
+                telemetry=metrics, seconds=round(result['seconds'], 1),
+                mentor_outputs=dict(shared=result['mentor_hits'],
+                                    computed=result['mentor_misses']),
                 setup={'train_images': 10 * where.train_per_class,
-                       f'{evaluate_on}_images': where.images(evaluate_on),
+                       'test_images': where.images('test'), 'val_images': where.images('val'),
                        'epochs': where.epochs, 'batch_size': cfg.train_dataloader.batch_size,
                        'machine': machine(), 'torch': torch.__version__,
                        'mentors': [m['name'] for m in mentors],
@@ -186,33 +204,51 @@ def stale(run: Optional[Dict], options: Dict) -> bool:
 
 
 def train_plans(store: ResultStore, entry: str, plans: Dict[int, Plan], where: Setting,
-                classroom: Config, mentors: Dict[str, list], evaluate_on: str, work_dir: str,
-                rerun: bool, train: Callable, log: Callable[[str], None]) -> None:
+                classroom: Config, mentors: Dict[str, list], work_dir: str, rerun: bool,
+                train: Callable, log: Callable[[str], None]) -> None:
     """Train and record under ``store[entry]`` every run of ``plans`` (by seed) that is not
-    recorded as planned (every one with ``rerun``), seed by seed."""
+    recorded as planned (every one with ``rerun``): one sweep per seed."""
     done = store.get(entry, {})
     todo = {seed: {key: run for key, run in plan.items()
                    if rerun or stale(done.get(key), run[2])} for seed, plan in plans.items()}
-    total, index, start = sum(map(len, todo.values())), 0, time.time()
+    total, start = sum(map(len, todo.values())), time.time()
+    finished = []
+
+    def add(plan: Plan, configs: Dict[str, Config], key: str, result: Dict) -> None:
+        name, _, options = plan[key]
+        run = record(result, where, configs[key], mentors[name], options)
+        store.add(entry, key, run)
+        finished.append(key)
+        log(f"[{len(finished)}/{total}, {time.time() - start:.0f} s] {key}: top-1 "
+            f"{run['top1']:.2f} % (validation {run['val_top1']:.2f} %) in {run['seconds']:.0f} s,"
+            f" mentor outputs {result['mentor_hits']} shared, {result['mentor_misses']} computed")
+
     for seed, plan in todo.items():
-        for key, cfg in seed_configs(where, classroom, mentors, plan, seed, evaluate_on).items():
-            index += 1
-            log(f'[{index}/{total}, {time.time() - start:.0f} s] {key}')
-            began = time.time()
-            metrics = train(cfg, osp.join(work_dir, entry, key))
-            name, _, options = plan[key]
-            done[key] = record(metrics, where, evaluate_on, cfg, mentors[name], options,
-                               time.time() - began)
-            store.put(entry, done)
-            log(f"  top-1 {done[key]['top1']:.2f} % ({evaluate_on}) in "
-                f"{done[key]['seconds']:.0f} s")
+        if plan:
+            configs = seed_configs(where, classroom, mentors, plan, seed)
+            sweep(configs, osp.join(work_dir, entry), train=train,
+                  on_result=partial(add, plan, configs))
+
+
+def reuse_validation_runs(store: ResultStore, plans: Dict[int, Plan], prefix: str,
+                          chosen: Dict[str, float]) -> None:
+    """Record as test runs the validation runs (under ``prefix``) that trained a planned run:
+    the same method, seed and chosen temperature, in the selection classroom."""
+    validation = store.get('validation', {})
+    for seed, plan in plans.items():
+        for key, (name, method, options) in plan.items():
+            if name != SELECTION_CLASSROOM or method not in chosen:
+                continue
+            trained = validation.get(tau_selection.run_key(prefix, method, chosen[method], seed))
+            if trained is not None and stale(store.get('runs', {}).get(key), options):
+                store.add('runs', key, trained)
 
 
 def run_all(store: ResultStore, work_dir: str, scale: str, classrooms: List[str],
             methods: List[str], seeds: List[int], rerun: bool = False,
             slice_per_class: Optional[int] = None, select: bool = False,
             selection_seeds: Sequence[int] = (0,), log: Callable[[str], None] = print,
-            train: Callable[[Config, str], Dict] = runs.train_and_test) -> None:
+            train: Callable[[Config, str], Dict] = train_and_validate) -> None:
     """Every run of the plan not yet in ``store`` (all of them with ``rerun``), recorded as
     it finishes: ``{'mentors': {name: {top1, machine}}, 'validation': {key: run},
     'runs': {key: run}}``.
@@ -220,8 +256,8 @@ def run_all(store: ResultStore, work_dir: str, scale: str, classrooms: List[str]
     ``select``: first the validation runs of the grids ``methods`` need, with
     ``selection_seeds`` (:func:`validation_plan`); then the test runs train with the chosen
     temperatures. A recorded run trained with other temperatures is trained again.
-    ``slice_per_class``: see :func:`setting`. ``train(cfg, work_dir)`` trains then tests a
-    config (default: through the Runner)."""
+    ``slice_per_class``: see :func:`setting`. ``train(cfg, work_dir)`` trains, validates then
+    tests a config (default: through the Runner)."""
     where = setting(scale, slice_per_class)
     classroom = classroom_config()
     clean = [m.to_dict() for m in classroom.model.mentors]
@@ -234,25 +270,25 @@ def run_all(store: ResultStore, work_dir: str, scale: str, classrooms: List[str]
         if spec['name'] not in tested:
             top1 = mentor_top1(classroom, spec, osp.join(work_dir, 'mentors', spec['name']),
                                where.test_per_class)
-            tested[spec['name']] = dict(top1=top1, machine=machine())
-            store.put('mentors', tested)
+            store.add('mentors', spec['name'], dict(top1=top1, machine=machine()))
     chosen = {}
     if select:
         grids = tau_selection.needed(GRIDS, methods)
         train_plans(store, 'validation', {s: validation_plan(where, grids, s)
                                           for s in selection_seeds},
-                    where, classroom, mentors, 'val', work_dir, rerun, train, log)
+                    where, classroom, mentors, work_dir, rerun, train, log)
         chosen = tau_selection.choose(selection_scores(store.data, where.name), grids)
         log(f'chosen on the validation split: {chosen}')
-    train_plans(store, 'runs', {s: test_plan(where, classrooms, methods, s, chosen)
-                                for s in seeds},
-                where, classroom, mentors, 'test', work_dir, rerun, train, log)
+    plans = {s: test_plan(where, classrooms, methods, s, chosen) for s in seeds}
+    if not rerun:
+        reuse_validation_runs(store, plans, f'{where.name}/{SELECTION_CLASSROOM}', chosen)
+    train_plans(store, 'runs', plans, where, classroom, mentors, work_dir, rerun, train, log)
 
 
 def selection_scores(results: Dict, scale: str) -> Dict[str, Dict[float, Dict[int, float]]]:
     """The recorded validation top-1 of ``scale``: ``{method: {value: {seed: top-1}}}``."""
     return tau_selection.scores(results.get('validation', {}),
-                                f'{scale}/{SELECTION_CLASSROOM}', 'top1')
+                                f'{scale}/{SELECTION_CLASSROOM}', 'val_top1')
 
 
 def runs_by_scale(results: Dict) -> Dict[str, Dict[str, Dict[str, Dict[int, dict]]]]:

@@ -146,6 +146,52 @@ def bar_chart(panels: list, path: str, nokd_runs: Dict) -> None:
     plt.close(figure)
 
 
+SWEEP_METHODS = ('NOKD', 'KD', 'AVER', 'AVER α=λ', 'CA-MKD (logits)', 'ClassroomKD', 'KF off',
+                 'Mentoring off')
+
+
+def step_ms(run: Dict) -> float:
+    """A run's seconds (its evaluation included) per training step, in ms."""
+    setup = run['setup']
+    steps = setup['epochs'] * -(-setup['train_images'] // setup['batch_size'])
+    return 1000 * run['seconds'] / steps
+
+
+def computed_alone(run: Dict) -> bool:
+    """Whether a run computed every mentor output itself, as it does outside a sweep."""
+    outputs = run.get('mentor_outputs')
+    return outputs is not None and outputs['shared'] == 0
+
+
+def compute_table(runs: Dict) -> List[str]:
+    """Time per training step of each method in the clean classroom (``{method: {seed:
+    run}}``): alone (mentor outputs computed; NOKD has none) and in a sweep (shared), and
+    per seed, the 8-method sweep's time against the run that computed the mentor outputs."""
+    lines = ['| method | ms per step, mentors computed (runs) | ms per step, mentor outputs '
+             'shared (runs) |', '|---|---|---|']
+    for method in SWEEP_METHODS:
+        recorded = [run for run in runs.get(method, {}).values() if 'mentor_outputs' in run]
+        alone = [step_ms(r) for r in recorded if computed_alone(r)]
+        shared = [step_ms(r) for r in recorded if not computed_alone(r)]
+        if method == 'NOKD':
+            alone = shared = [step_ms(r) for r in runs.get(method, {}).values()]
+        if alone or shared:
+            lines.append(f'| {method} | ' + ' | '.join(
+                f'{statistics.mean(times):.0f} ({len(times)})' if times else '-'
+                for times in (alone, shared)) + ' |')
+    ratios = []
+    for seed in sorted({s for seeds in runs.values() for s in seeds}):
+        sweep = {m: runs.get(m, {}).get(seed) for m in SWEEP_METHODS}
+        first = [m for m, run in sweep.items() if run and m != 'NOKD' and computed_alone(run)]
+        if all(run and 'mentor_outputs' in run for run in sweep.values()) and first:
+            total = sum(run['seconds'] for run in sweep.values())
+            ratios.append(f"seed {seed}: {total:.0f} s for the 8 methods against "
+                          f"{sweep[first[0]]['seconds']:.0f} s for {first[0]}, which computed "
+                          f"the mentor outputs: **{total / sweep[first[0]]['seconds']:.2f}x**")
+    return lines + ([''] + ['The 8-method sweep of one seed: ' + '; '.join(ratios) + '.']
+                    if ratios else [])
+
+
 def epochs(setup: Dict) -> str:
     return f"{setup['epochs']} epoch{'s' if setup['epochs'] > 1 else ''}"
 
@@ -196,6 +242,13 @@ def report(results: Dict, docs: str) -> str:
             if 'ClassroomKD' in accs:
                 lines += versus_classroomkd(accs) + ['']
             lines += activation_table({m: runs[m] for m in accs}, mentors) + ['']
+            if classroom == 'clean' and any('mentor_outputs' in run for seeds in runs.values()
+                                            for run in seeds.values()):
+                lines += ['**Compute.** Each run\'s wall time (training and evaluation) per '
+                          'training step, on the machine above, with the other seeds\' '
+                          'single-threaded sweeps beside it on the same cores. A run that '
+                          'computes its mentor outputs costs what it costs outside a sweep.',
+                          ''] + compute_table(runs) + ['']
             if weak:
                 lines += [f'When each weak mentor stopped teaching: the epoch from which it '
                           f'taught in under {100 * STOPPED_BELOW:.0f} % of the steps of every '

@@ -13,12 +13,14 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple
+from contextlib import nullcontext
+from typing import Callable, Dict, Hashable, List, Mapping, NamedTuple, Optional, Tuple
 
 from mmengine.config import Config
 
 from ..datasets.lsp import ANNOTATIONS, validation_indices
 from ..engine.config_files import read_config
+from ..mentor_cache import sharing_mentor_outputs
 from . import tau_selection
 from .methods import method_config
 from .results import ResultStore
@@ -130,6 +132,20 @@ def benchmark_runs(classrooms, methods, seeds, chosen: Optional[Dict] = None) ->
     return runs
 
 
+def sweep_configs(classroom: str, methods, seed: int, work_dir: str,
+                  options: Optional[Dict] = None) -> Dict[str, Config]:
+    """The configs of one seed's ``methods`` (keys of :data:`METHODS`) in ``classroom``, as
+    the benchmark trains them (no loader workers; ``options`` on top), by run name: the runs
+    of one :func:`.sweep.sweep` in ``work_dir``."""
+    configs = {}
+    for run in benchmark_runs([classroom], methods, [seed]):
+        cfg = run.build()
+        cfg.merge_from_dict({**run_options(os.path.join(work_dir, run.name), 0),
+                             **run.options, **(options or {})})
+        configs[run.name] = cfg
+    return configs
+
+
 def validation_runs(classrooms, methods, seeds) -> List[Run]:
     """The runs that choose the temperatures ``methods`` (keys of :data:`METHODS`) train
     with: every value of their grids in each clean classroom, trained as the students are,
@@ -205,42 +221,71 @@ def default_jobs() -> int:
 RunFunction = Callable[[Run, str, int, object], Dict]
 
 
+def classroom_and_seed(run: Run) -> Tuple[str, int]:
+    """What the runs that can share their mentors' outputs have in common: the classroom
+    (the first part of a benchmark or validation run's name) and the seed."""
+    return run.name.split('/')[0], run.options['randomness.seed']
+
+
 def run_all(runs: List[Run], store: ResultStore, work_root: str, jobs: int = 1,
             function: RunFunction = train_and_test_run, progress=None,
-            done: Callable[[Run, Dict], None] = lambda run, result: None) -> None:
+            done: Callable[[Run, Dict], None] = lambda run, result: None,
+            share_by: Optional[Callable[[Run], Hashable]] = None) -> None:
     """Run every run not yet in ``store``, ``jobs`` at a time (CPU processes of one thread
     each), and put each result in ``store`` as it finishes; ``done(run, result)`` follows.
 
     ``function(run, work_dir, workers, progress)`` does one run in ``work_root/<name>``
     (default :func:`train_and_test_run`). ``progress`` (a
     :class:`~classroomkd_mm.experiments.progress.Stage`) follows the steps of all the runs.
+    ``share_by`` (e.g. :func:`classroom_and_seed`): the runs of one ``share_by(run)`` are one
+    job, run in turn in one process, sharing their mentors' outputs
+    (:func:`~classroomkd_mm.mentor_cache.sharing_mentor_outputs`); without it, every run is
+    a job of its own.
     """
-    todo = [run for run in runs if run.name not in store]
-    if jobs <= 1 or len(todo) <= 1:
-        for run in todo:
-            store.put(run.name, function(run, os.path.join(work_root, run.name), 2, progress))
-            done(run, store.get(run.name))
+    jobs_todo = {}
+    for run in runs:
+        if run.name not in store:
+            jobs_todo.setdefault(share_by(run) if share_by else run.name, []).append(run)
+    if jobs <= 1 or len(jobs_todo) <= 1:
+        for job in jobs_todo.values():
+            for run, result in run_job(function, job, work_root, store, 2, lambda run: progress):
+                done(run, result)
         return
     context = multiprocessing.get_context('spawn')
     with context.Manager() as manager, ProcessPoolExecutor(jobs, mp_context=context) as pool:
         queue = manager.Queue()
-        running = {pool.submit(_in_worker, function, run, work_root, queue): run
-                   for run in todo}
+        running = {pool.submit(_in_worker, function, job, work_root, store.path, queue)
+                   for job in jobs_todo.values()}
         steps = StepsOfRuns(progress)
         while running:
-            finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+            finished, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
             steps.read(queue)
             for future in finished:
-                run = running.pop(future)
-                store.put(run.name, future.result())
-                done(run, store.get(run.name))
+                for run, result in future.result():
+                    done(run, result)
+    store.read()  # what the workers recorded
 
 
-def _in_worker(function: RunFunction, run: Run, work_root: str, queue) -> Dict:
+def run_job(function: RunFunction, job: List[Run], work_root: str, store: ResultStore,
+            workers: int, progress: Callable[[Run], object]) -> List[Tuple[Run, Dict]]:
+    """The runs of ``job`` in turn, each result put in ``store`` as it finishes; several
+    share their mentors' outputs."""
+    done = []
+    with sharing_mentor_outputs() if len(job) > 1 else nullcontext():
+        for run in job:
+            store.put(run.name, function(run, os.path.join(work_root, run.name), workers,
+                                         progress(run)))
+            done.append((run, store.get(run.name)))
+    return done
+
+
+def _in_worker(function: RunFunction, job: List[Run], work_root: str, store: str,
+               queue) -> List[Tuple[Run, Dict]]:
     import torch
     if not torch.cuda.is_available():
         torch.set_num_threads(1)
-    return function(run, os.path.join(work_root, run.name), 0, QueuedStage(queue, run.name))
+    return run_job(function, job, work_root, ResultStore(store), 0,
+                   lambda run: QueuedStage(queue, run.name))
 
 
 class QueuedStage:

@@ -118,8 +118,10 @@ def stop_loader_workers(runner: Runner) -> None:
 
 def train_and_test(cfg_or_path: Union[str, Config], work_dir: str,
                    options: Optional[dict] = None, quiet: bool = True,
-                   progress: Optional[Stage] = None) -> Dict[str, float]:
-    """Train, then test the trained model once (no validation loop, not even built).
+                   progress: Optional[Stage] = None, validate: bool = False) -> Dict[str, float]:
+    """Train, then test the trained model once. Without ``validate`` no validation loop is
+    built; with it, the config's validation loop runs where its ``val_interval`` says, and the
+    metrics of its last run come back as ``val/<metric>``.
 
     Returns the test metrics (e.g. ``accuracy/top1``, ``PCK``) and, for a classroom, its
     telemetry averaged over the training steps (``rank/…``, ``temp/…``, ``active_rate/…``,
@@ -128,11 +130,15 @@ def train_and_test(cfg_or_path: Union[str, Config], work_dir: str,
     training and test steps.
     """
     cfg = load_config(cfg_or_path, work_dir, options)
-    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    if not validate:
+        cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     with build_runner(cfg, quiet, progress) as runner:
         runner.train()
+        validated = {key: runner.message_hub.get_scalar(key).current()
+                     for key in runner.message_hub.log_scalars if key.startswith('val/')}
         metrics = runner.test()
-        return dict(metrics, **step_means(runner.message_hub, len(runner.train_dataloader)))
+        return dict(metrics, **validated,
+                    **step_means(runner.message_hub, len(runner.train_dataloader)))
 
 
 def test_checkpoint(cfg_or_path: Union[str, Config], checkpoint: str, work_dir: str,

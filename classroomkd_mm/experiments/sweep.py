@@ -9,7 +9,7 @@ trained alone.
 """
 import os.path as osp
 import time
-from typing import Dict, Optional
+from typing import Callable, Dict, Optional
 
 from mmengine.config import Config
 
@@ -18,13 +18,16 @@ from . import runs
 
 
 def sweep(configs: Dict[str, Config], work_dir: str,
-          cache: Optional[MentorOutputCache] = None) -> Dict[str, dict]:
-    """Train then test each config in turn, in ``work_dir/<name>``, sharing the mentors'
-    outputs (in ``cache``, a new one by default).
+          cache: Optional[MentorOutputCache] = None,
+          train: Callable[[Config, str], Dict] = runs.train_and_test,
+          on_result: Optional[Callable[[str, dict], None]] = None) -> Dict[str, dict]:
+    """Train then test each config in turn with ``train(cfg, work_dir/<name>)``, sharing the
+    mentors' outputs (in ``cache``, a new one by default).
 
-    Every config must set the same ``randomness.seed``. Returns, by name: ``metrics`` (what
-    :func:`.runs.train_and_test` returns), ``seconds``, and the run's mentor lookups,
-    ``mentor_hits`` and ``mentor_misses`` (one per mentor and batch).
+    Every config must set the same ``randomness.seed``. Returns, by name (and passes to
+    ``on_result(name, result)`` as each run ends): ``metrics`` (what ``train`` returns),
+    ``seconds``, and the run's mentor lookups, ``mentor_hits`` and ``mentor_misses`` (one per
+    mentor and batch).
     """
     seeds = {cfg.get('randomness', {}).get('seed') for cfg in configs.values()}
     if len(seeds) != 1 or None in seeds:
@@ -34,10 +37,12 @@ def sweep(configs: Dict[str, Config], work_dir: str,
     with sharing_mentor_outputs(cache) as shared:
         for name, cfg in configs.items():
             hits, misses, start = shared.hits, shared.misses, time.perf_counter()
-            metrics = runs.train_and_test(cfg, osp.join(work_dir, name))
+            metrics = train(cfg, osp.join(work_dir, name))
             results[name] = dict(metrics=metrics, seconds=time.perf_counter() - start,
                                  mentor_hits=shared.hits - hits,
                                  mentor_misses=shared.misses - misses)
+            if on_result is not None:
+                on_result(name, results[name])
     return results
 
 

@@ -10,7 +10,9 @@ trains on the first 1,000 training images of LSP Extended for its config's 10 ep
 scale; the mentors saw all 9,000 images) and is tested on the 1,000 test images (PCK@0.2,
 EPE). With ``--select-temperatures``, ClassroomKD's τ0 is first chosen per classroom on the
 validation split (the last 1,000 training images), and ClassroomKD and its variants train
-with it. Each finished run is recorded in WORK_DIR/results.json and skipped on the next call
+with it. The runs of one classroom and seed are one job, run in turn in one process, sharing
+their mentors' outputs (classroomkd_mm/mentor_cache.py); ``--jobs`` such jobs run side by
+side. Each finished run is recorded in WORK_DIR/results.json and skipped on the next call
 (trained again if its temperature changed); ``--rerun`` forgets the named methods first. The
 report is written into docs/results.md between its markers (and printed), the plot to
 docs/lsp_methods.png. The classrooms and methods: ``classroomkd_mm/experiments/lsp.py``.
@@ -21,8 +23,9 @@ import os.path as osp
 
 from classroomkd_mm.datasets.lsp import prepare
 from classroomkd_mm.experiments.lsp import (CLASSROOMS, DATA_ROOT, DEFAULT_ARCHIVE, METHODS,
-                                            benchmark_runs, chosen_temperatures, default_jobs,
-                                            run_all, stale, validation_runs)
+                                            benchmark_runs, chosen_temperatures,
+                                            classroom_and_seed, default_jobs, run_all, stale,
+                                            validation_runs)
 from classroomkd_mm.experiments.lsp_mentors import shipped_pck
 from classroomkd_mm.experiments.lsp_report import write_report
 from classroomkd_mm.experiments.results import ResultStore
@@ -64,12 +67,13 @@ def main():
         chosen = None
         if args.select_temperatures:
             run_all(validation_runs(args.classrooms, args.methods, args.selection_seeds), store,
-                    args.work_dir, args.jobs, done=print_run)
+                    args.work_dir, args.jobs, done=print_run, share_by=classroom_and_seed)
             chosen = chosen_temperatures(store.data, args.classrooms)
             print(f'chosen on the validation split: {chosen}')
         runs = benchmark_runs(args.classrooms, args.methods, args.seeds, chosen)
         store.remove(*stale(runs, store))
-        run_all(runs, store, args.work_dir, args.jobs, done=print_run)
+        run_all(runs, store, args.work_dir, args.jobs, done=print_run,
+                share_by=classroom_and_seed)
     print(write_report(store.data, args.seeds, shipped_pck(), args.docs))
 
 
