@@ -54,10 +54,10 @@ def test_benchmark_runs_end_to_end_on_a_slice_and_resumes(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     results = json.loads((work / 'results.json').read_text())
     assert sorted(results['runs']) == sorted(
-        f'cpu-slice/{classroom}/{method}/seed0' for classroom, method in [
+        f'cpu10k-slice/{classroom}/{method}/seed0' for classroom, method in [
             ('clean', 'NOKD'), ('clean', 'AVER'), ('clean', 'ClassroomKD'),
             ('noisy', 'AVER'), ('noisy', 'ClassroomKD')])
-    noisy = results['runs']['cpu-slice/noisy/ClassroomKD/seed0']
+    noisy = results['runs']['cpu10k-slice/noisy/ClassroomKD/seed0']
     weak = ('resnet14_1epoch', 'resnet14_wrong40')
     assert noisy['setup']['mentors'] == ['resnet56', 'shufflev2', 'resnet32', 'resnet20', *weak]
     assert noisy['setup']['train_images'] == noisy['setup']['test_images'] == 20
@@ -67,10 +67,10 @@ def test_benchmark_runs_end_to_end_on_a_slice_and_resumes(tmp_path):
     assert set(results['mentors']) == set(noisy['setup']['mentors'])
     page = (docs / 'results.md').read_text()
     assert page.startswith('# Results\n\nkept\n') and '| ClassroomKD |' in page
-    assert (docs / 'cifar10_methods_cpu-slice.png').stat().st_size > 0
+    assert (docs / 'cifar10_methods_cpu10k-slice.png').stat().st_size > 0
     # Resumed: nothing left to train; the report comes back the same.
     again = run_python(*args, env=cpu)
-    assert again.returncode == 0 and '] cpu-slice/' not in again.stdout
+    assert again.returncode == 0 and '] cpu10k-slice/' not in again.stdout
     assert (docs / 'results.md').read_text() == page
 
 

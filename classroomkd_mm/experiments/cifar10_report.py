@@ -89,14 +89,15 @@ def versus_classroomkd(runs: Dict) -> List[str]:
                     for m in runs if m != 'ClassroomKD']
 
 
-def sensitivity(results: Dict, scale: str) -> List[str]:
-    """The validation runs of ``scale``: the sensitivity table and what it chose."""
+def sensitivity(results: Dict, scale: str, methods: List[str]) -> List[str]:
+    """The validation runs of ``scale``: the sensitivity table and what it chose, for the
+    test runs of ``methods``."""
     found = selection_scores(results, scale)
     if not found:
         return []
     setup = next(run['setup'] for key, run in results['validation'].items()
                  if key.startswith(f'{scale}/'))
-    shared = tau_selection.sharing(GRIDS, METHODS)
+    shared = tau_selection.sharing(GRIDS, methods)
     return [f"**Temperatures chosen on the validation split** ({setup['val_images']:,} images: "
             'the last 500 training images of each class, which no student trains on; the '
             f'{SELECTION_CLASSROOM} classroom; machine: {setup["machine"]}). Top-1 (%) on it '
@@ -219,7 +220,8 @@ def report(results: Dict, docs: str) -> str:
                   f"{setup['test_images']:,} test images; {epochs(setup)} of batch "
                   f"{setup['batch_size']}; machine: {setup['machine']}. NOKD is the student "
                   'alone, the same runs for both classrooms.', '']
-        lines += sensitivity(results, scale)
+        lines += sensitivity(results, scale, [m for m in METHODS if any(
+            m in runs for runs in classrooms.values())])
         clean = top1s(classrooms.get('clean', {}))
         panels = []
         for classroom in ('clean', 'noisy'):
