@@ -2,7 +2,7 @@
 markers, and a bar chart per scale."""
 import os.path as osp
 import statistics
-from typing import Dict, List
+from typing import Callable, Dict, List
 
 from . import tau_selection
 from .cifar10_methods import (GRIDS, METHODS, SELECTION_CLASSROOM, WEAK_BAND, classroom_config,
@@ -40,22 +40,26 @@ def filters_mentors(method: str) -> bool:
     return model.get('kf', {}).get('enabled', False)
 
 
+def per_mentor_table(mentors: Dict[str, float], methods: List[str], first: str,
+                     heading: Callable[[str], str],
+                     cell: Callable[[str, str], str]) -> List[str]:
+    """Markdown rows: a mentor per row (``{name: top-1}``, under the heading ``first``) and
+    a column per method (``heading(method)``) holding ``cell(method, name)``."""
+    lines = [f'| {first} | top-1 (%) | ' + ' | '.join(map(heading, methods)) + ' |',
+             '|---|---|' + '---|' * len(methods)]
+    return lines + [f'| {name} | {top1:.2f} | ' + ' | '.join(cell(m, name) for m in methods)
+                    + ' |' for name, top1 in mentors.items()]
+
+
 def activation_table(runs: Dict, mentors: Dict) -> List[str]:
     """Each mentor's share of steps in which it taught, per KF method (mean over seeds)."""
-    methods = kf_methods(runs)
-    lines = ['| mentor | top-1 (%) | ' + ' | '.join(f'taught under {m} (per seed)'
-                                                   for m in methods) + ' |',
-             '|---|---|' + '---|' * len(methods)]
-    for name, top1 in mentors.items():
-        cells = []
-        for method in methods:
-            rates = [runs[method][s]['telemetry'].get(f'{RATE}{name}')
-                     for s in sorted(runs[method])]
-            rates = [r for r in rates if r is not None]
-            cells.append(f"{100 * statistics.mean(rates):.0f} % "
-                         f"({', '.join(f'{100 * r:.0f}' for r in rates)})" if rates else '-')
-        lines.append(f'| {name} | {top1:.2f} | ' + ' | '.join(cells) + ' |')
-    return lines
+    def rates(method: str, name: str) -> str:
+        found = [runs[method][s]['telemetry'].get(f'{RATE}{name}') for s in sorted(runs[method])]
+        found = [r for r in found if r is not None]
+        return (f"{100 * statistics.mean(found):.0f} % "
+                f"({', '.join(f'{100 * r:.0f}' for r in found)})" if found else '-')
+    return per_mentor_table(mentors, kf_methods(runs), 'mentor',
+                            lambda m: f'taught under {m} (per seed)', rates)
 
 
 def kf_methods(runs: Dict) -> List[str]:
@@ -67,19 +71,12 @@ def kf_methods(runs: Dict) -> List[str]:
 def stop_table(runs: Dict, weak: Dict[str, float]) -> List[str]:
     """Per weak mentor (``{name: top-1}``), the epoch from which it stopped teaching under
     each Knowledge Filter method, per seed (:func:`~.stats.stop_epoch`)."""
-    methods = kf_methods(runs)
-    lines = ['| weak mentor | top-1 (%) | ' + ' | '.join(
-        f'stops teaching under {m}: epoch per seed' for m in methods) + ' |',
-        '|---|---|' + '---|' * len(methods)]
-    for name, top1 in weak.items():
-        cells = []
-        for method in methods:
-            rates = [runs[method][s]['telemetry'].get(f'{EPOCH_RATE}{name}')
-                     for s in sorted(runs[method])]
-            cells.append(', '.join('-' if r is None else str(stop_epoch(r) or 'never')
-                                   for r in rates))
-        lines.append(f'| {name} | {top1:.2f} | ' + ' | '.join(cells) + ' |')
-    return lines
+    def stops(method: str, name: str) -> str:
+        rates = [runs[method][s]['telemetry'].get(f'{EPOCH_RATE}{name}')
+                 for s in sorted(runs[method])]
+        return ', '.join('-' if r is None else str(stop_epoch(r) or 'never') for r in rates)
+    return per_mentor_table(weak, kf_methods(runs), 'weak mentor',
+                            lambda m: f'stops teaching under {m}: epoch per seed', stops)
 
 
 def versus_classroomkd(runs: Dict) -> List[str]:
