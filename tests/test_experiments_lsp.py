@@ -133,12 +133,19 @@ def test_tau0_is_chosen_per_classroom_on_validation_runs_and_then_trained_with(t
             for name, run in runs.items()} == {
         'simcc/nokd/seed0': None, 'simcc/kf_off/seed0': 8.0, 'simcc/noisy_aver/seed0': None,
         'simcc/noisy_classroomkd/seed0': 8.0}
-    # a run recorded with another τ0 (or with the config's) is trained again
-    store.put('simcc/kf_off/seed0', dict(PCK=1.0))
-    store.put('simcc/nokd/seed0', dict(PCK=1.0))
-    store.put('simcc/noisy_classroomkd/seed0', dict(PCK=1.0, temperatures={
+    # a run recorded with another τ0 (or with the config's), or on other images, is trained
+    # again
+    store.put('simcc/kf_off/seed0', dict(PCK=1.0, images=1000))
+    store.put('simcc/nokd/seed0', dict(PCK=1.0, images=1000))
+    store.put('simcc/noisy_aver/seed0', dict(PCK=1.0, images=500))
+    store.put('simcc/noisy_classroomkd/seed0', dict(PCK=1.0, images=1000, temperatures={
         'model.mentoring.base_temperature': 8.0}))
-    assert stale(list(runs.values()), store) == ['simcc/kf_off/seed0']
+    assert stale(list(runs.values()), store) == ['simcc/kf_off/seed0', 'simcc/noisy_aver/seed0']
+    smaller = benchmark_runs(['simcc'], ['nokd'], [0], chosen, images=500)
+    assert smaller[0].options['train_dataloader.dataset.indices'] == 500
+    assert stale(smaller, store) == ['simcc/nokd/seed0']
+    with pytest.raises(ValueError, match='1 to 8000 images'):
+        benchmark_runs(['simcc'], ['nokd'], [0], images=8500)
 
 
 def fake_run(run, work_dir, workers, progress):

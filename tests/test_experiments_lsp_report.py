@@ -8,7 +8,7 @@ MENTORS = {'rtmpose-s': 64.40, 'rtmpose-t': 62.91, 'rtmpose-t_weak': 26.10}
 def test_report_pairs_every_method_with_the_three_baselines():
     pck = {'nokd': (40.0, 42.0), 'aver': (43.0, 44.5), 'aver_matched': (44.0, 44.0),
            'classroomkd': (45.0, 44.0)}
-    results = {f'simcc/{method}/seed{seed}': dict(PCK=value, EPE=30.0 - seed,
+    results = {f'simcc/{method}/seed{seed}': dict(PCK=value, EPE=30.0 - seed, images=500,
                                                    active={'rtmpose-s': 1.0, 'rtmpose-t': 0.5})
                for method, values in pck.items() for seed, value in enumerate(values)}
     lines = report(results, [0, 1], MENTORS).splitlines()
@@ -23,6 +23,8 @@ def test_report_pairs_every_method_with_the_three_baselines():
             'rtmpose-t_weak 26.10.') in lines
     assert '| ClassroomKD | 1.00 | 0.50 | - |' in lines
     assert '#### RTMPose-t student, SimCC classroom' in lines
+    assert ('Students on the first 500 training images, 10 epochs; PCK@0.2 and EPE on the '
+            '1,000 test images.') in lines
     assert not any(line.startswith('#### LiteHRNet') for line in lines)  # no heatmap runs
 
 

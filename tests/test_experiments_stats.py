@@ -16,6 +16,9 @@ def test_paired_differences_only_on_the_seeds_both_have():
     baseline = {0: 59.0, 1: 59.0, 3: 50.0}
     assert stats.paired(runs, baseline) == '+1.00, -0.50 (mean +0.25; 1/2 better)'
     assert stats.paired(runs, {5: 1.0}) == '-'
+    # in seed order, whatever order the runs were recorded in
+    assert stats.paired({2: 57.0, 0: 60.0}, {0: 59.0, 2: 58.0}) == (
+        '+1.00, -1.00 (mean +0.00; 1/2 better)')
 
 
 def test_step_means_average_every_step_and_name_the_activation_rates():

@@ -18,7 +18,7 @@ from typing import Callable, Dict, Hashable, List, Mapping, NamedTuple, Optional
 
 from mmengine.config import Config
 
-from ..datasets.lsp import ANNOTATIONS, validation_indices
+from ..datasets.lsp import ANNOTATIONS, DEFAULT_TRAIN_IMAGES, VAL_IMAGES, validation_indices
 from ..engine.config_files import read_config
 from ..mentor_cache import sharing_mentor_outputs
 from . import tau_selection
@@ -97,9 +97,13 @@ def run_name(classroom: str, method: str, seed: int) -> str:
     return f'{classroom}/{method}/seed{seed}'
 
 
-def student_options(seed: int) -> Dict:
-    """A student on the first :data:`STUDENT_IMAGES` training images, seeded."""
-    return {'train_dataloader.dataset.indices': STUDENT_IMAGES, 'randomness.seed': seed}
+def student_options(seed: int, images: int = STUDENT_IMAGES) -> Dict:
+    """A student on the first ``images`` training images, seeded."""
+    most = DEFAULT_TRAIN_IMAGES[10000] - VAL_IMAGES
+    if not 0 < images <= most:
+        raise ValueError(f'a student trains on 1 to {most} images (the last {VAL_IMAGES} are '
+                         f'the validation split), got {images}')
+    return {'train_dataloader.dataset.indices': images, 'randomness.seed': seed}
 
 
 def evaluation_options(split: str) -> Dict:
@@ -113,9 +117,10 @@ def evaluation_options(split: str) -> Dict:
             'test_dataloader.dataset.indices': validation_indices()}
 
 
-def benchmark_runs(classrooms, methods, seeds, chosen: Optional[Dict] = None) -> List[Run]:
+def benchmark_runs(classrooms, methods, seeds, chosen: Optional[Dict] = None,
+                   images: int = STUDENT_IMAGES) -> List[Run]:
     """The runs of ``methods`` (keys of :data:`METHODS`) in ``classrooms``, seed by seed: each
-    student on the first :data:`STUDENT_IMAGES` training images, with the temperatures
+    student on the first ``images`` training images, with the temperatures
     ``chosen[classroom]`` (:func:`chosen_temperatures`; the configs' own when None)."""
     runs = []
     for classroom in classrooms:
@@ -125,7 +130,7 @@ def benchmark_runs(classrooms, methods, seeds, chosen: Optional[Dict] = None) ->
                 if classroom not in method.classrooms:
                     continue
                 config = CLASSROOMS[classroom]['noisy' if method.noisy else 'clean']
-                options = dict(method.options, **student_options(seed),
+                options = dict(method.options, **student_options(seed, images),
                                **tau_selection.chosen_options(
                                    method.method, (chosen or {}).get(classroom, {}), GRIDS))
                 runs.append(Run(run_name(classroom, key, seed), config, method.method, options))
@@ -146,14 +151,14 @@ def sweep_configs(classroom: str, methods, seed: int, work_dir: str,
     return configs
 
 
-def validation_runs(classrooms, methods, seeds) -> List[Run]:
+def validation_runs(classrooms, methods, seeds, images: int = STUDENT_IMAGES) -> List[Run]:
     """The runs that choose the temperatures ``methods`` (keys of :data:`METHODS`) train
     with: every value of their grids in each clean classroom, trained as the students are,
     tested on the validation split."""
     grids = tau_selection.needed(GRIDS, [METHODS[key].method for key in methods])
     return [Run(tau_selection.run_key(classroom, method, value, seed),
                 CLASSROOMS[classroom]['clean'], method,
-                dict(student_options(seed), **grid.options(value),
+                dict(student_options(seed, images), **grid.options(value),
                      **evaluation_options('val')))
             for classroom in classrooms for seed in seeds
             for method, grid in grids.items() for value in grid.values]
@@ -166,10 +171,22 @@ def chosen_temperatures(results: Mapping[str, Dict], classrooms) -> Dict[str, Di
 
 
 def stale(runs: List[Run], store: ResultStore) -> List[str]:
-    """The names of ``runs`` recorded in ``store`` with other temperatures than they now
-    train with."""
-    return [run.name for run in runs if run.name in store and
-            store.get(run.name).get('temperatures', {}) != tau_selection.temperatures(run.options)]
+    """The names of ``runs`` recorded in ``store`` with other temperatures or another number
+    of training images than they now train with."""
+    return [run.name for run in runs if run.name in store and recorded_settings(
+        store.get(run.name)) != recorded_settings(settings_of(run))]
+
+
+def settings_of(run: Run) -> Dict:
+    """What a result of ``run`` records of how it trained: its training images and the
+    temperatures it set (when it sets them)."""
+    temperatures = tau_selection.temperatures(run.options)
+    return dict(images=run.options.get('train_dataloader.dataset.indices'),
+                **({'temperatures': temperatures} if temperatures else {}))
+
+
+def recorded_settings(result: Mapping) -> Tuple:
+    return result.get('images'), result.get('temperatures', {})
 
 
 def run_options(work_dir: str, workers: int) -> Dict:
@@ -192,14 +209,11 @@ def pose_result(metrics: Dict, start: float) -> Dict:
 
 
 def train_and_test_run(run: Run, work_dir: str, workers: int = 2, progress=None) -> Dict:
-    """Train ``run``, then test it once: :func:`pose_result`, and the ``temperatures`` it
-    set (when it set any)."""
+    """Train ``run``, then test it once: :func:`pose_result` and :func:`settings_of`."""
     start = time.time()
     metrics = train_and_test(run.build(), work_dir,
                              dict(run_options(work_dir, workers), **run.options), progress=progress)
-    temperatures = tau_selection.temperatures(run.options)
-    return dict(pose_result(metrics, start), **({'temperatures': temperatures}
-                                                 if temperatures else {}))
+    return dict(pose_result(metrics, start), **settings_of(run))
 
 
 def evaluate_run(run: Run, work_dir: str, workers: int = 2, progress=None) -> Dict:

@@ -60,6 +60,13 @@ def temperatures_used(table: Dict[str, List[Dict]]) -> List[str]:
             f"{'; '.join(f'{m} {text}' for m, text in used.items())}.", ''] if used else []
 
 
+def scale(table: Dict[str, List[Dict]]) -> str:
+    """How many training images the students of ``table`` saw, as the report says it."""
+    images = sorted({run.get('images') for runs in table.values() for run in runs},
+                    key=str)
+    return ' or '.join(f'{n:,}' if n else 'an unrecorded number of' for n in images)
+
+
 def report(results: Mapping[str, Dict], seeds, mentor_pck: Dict[str, float]) -> str:
     """Markdown tables (for docs/results.md) of the runs of every seed in ``seeds``;
     ``mentor_pck``: each shipped mentor's PCK alone."""
@@ -68,7 +75,9 @@ def report(results: Mapping[str, Dict], seeds, mentor_pck: Dict[str, float]) -> 
         table = finished(results, classroom, seeds)
         if not table:
             continue
-        lines += [f"#### {spec['title']}", '', *sensitivity(results, classroom),
+        lines += [f"#### {spec['title']}", '',
+                  f'Students on the first {scale(table)} training images, 10 epochs; PCK@0.2 '
+                  'and EPE on the 1,000 test images.', '', *sensitivity(results, classroom),
                   *temperatures_used(table),
                   '| method | PCK@0.2 mean ± std (%) | per seed | '
                   + ' | '.join(f'vs {METHODS[b].title} (paired)' for b in BASELINES)
@@ -113,10 +122,12 @@ def plot(results: Mapping[str, Dict], seeds, path: str) -> None:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     figure, axes = plt.subplots(1, len(CLASSROOMS), figsize=(12, 4.5), squeeze=False)
+    images = set()
     for axis, (classroom, spec) in zip(axes[0], CLASSROOMS.items()):
         table = finished(results, classroom, seeds)
         if not table:
             continue
+        images.add(scale(table))
         titles = [METHODS[m].title for m in table]
         means, stds = zip(*(mean_std([r['PCK'] for r in runs]) for runs in table.values()))
         baseline = [METHODS[m].method.startswith(('NOKD', 'AVER', 'CA-MKD')) for m in table]
@@ -124,7 +135,7 @@ def plot(results: Mapping[str, Dict], seeds, path: str) -> None:
                   color=['#888' if b else '#2a7' for b in baseline[::-1]])
         axis.set(xlabel='PCK@0.2 (%), mean ± std over seeds', title=spec['title'],
                  xlim=(min(means) - 5, max(means) + 3))
-    figure.suptitle('LSP Extended, 1,000 training images, 10 epochs, 64x64 '
-                    '(2-core CPU container)')
+    figure.suptitle(f"LSP Extended, {' / '.join(sorted(images))} training images, 10 epochs, "
+                    '64x64 (2-core CPU container)')
     figure.tight_layout()
     figure.savefig(path, dpi=110)

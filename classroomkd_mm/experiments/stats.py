@@ -24,9 +24,10 @@ def mean_pm_std(values: Sequence[float], digits: int = 2) -> str:
 
 
 def paired(values: Mapping[int, float], baseline: Mapping[int, float]) -> str:
-    """Per-seed differences against ``baseline`` on the seeds both have, their mean, and on
-    how many of those seeds ``values`` is better; '-' when they share no seed."""
-    seeds = [s for s in values if s in baseline]
+    """Per-seed differences against ``baseline`` on the seeds both have, in seed order (as
+    the tables list each seed's value), their mean, and on how many of those seeds
+    ``values`` is better; '-' when they share no seed."""
+    seeds = sorted(s for s in values if s in baseline)
     if not seeds:
         return '-'
     diffs = [values[s] - baseline[s] for s in seeds]

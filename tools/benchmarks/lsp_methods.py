@@ -2,18 +2,18 @@
 seeds, resumable.
 
     python tools/benchmarks/lsp_methods.py [--seeds 0 1 2] [--classrooms heatmap simcc]
-        [--methods KEY ...] [--rerun KEY ...] [--jobs N] [--select-temperatures
+        [--methods KEY ...] [--rerun KEY ...] [--jobs N] [--images N] [--select-temperatures
         [--selection-seeds 0]] [--report-only]
 
 Uses the shipped mentors of data/lsp_mentors/ (tools/train_lsp_mentors.py). Every student
-trains on the first 1,000 training images of LSP Extended for its config's 10 epochs (the CPU
-scale; the mentors saw all 9,000 images) and is tested on the 1,000 test images (PCK@0.2,
-EPE). With ``--select-temperatures``, ClassroomKD's τ0 is first chosen per classroom on the
+trains on the first ``--images`` training images of LSP Extended (default 1,000; at most
+8,000, the last 1,000 being the validation split; the mentors saw all 9,000) for its
+config's 10 epochs and is tested on the 1,000 test images (PCK@0.2, EPE). With ``--select-temperatures``, ClassroomKD's τ0 is first chosen per classroom on the
 validation split (the last 1,000 training images), and ClassroomKD and its variants train
 with it. The runs of one classroom and seed are one job, run in turn in one process, sharing
 their mentors' outputs (classroomkd_mm/mentor_cache.py); ``--jobs`` such jobs run side by
 side. Each finished run is recorded in WORK_DIR/results.json and skipped on the next call
-(trained again if its temperature changed); ``--rerun`` forgets the named methods first. The
+(trained again if its temperature or its number of images changed); ``--rerun`` forgets the named methods first. The
 report is written into docs/results.md between its markers (and printed), the plot to
 docs/lsp_methods.png. The classrooms and methods: ``classroomkd_mm/experiments/lsp.py``.
 """
@@ -23,7 +23,7 @@ import os.path as osp
 
 from classroomkd_mm.datasets.lsp import prepare
 from classroomkd_mm.experiments.lsp import (CLASSROOMS, DATA_ROOT, DEFAULT_ARCHIVE, METHODS,
-                                            benchmark_runs, chosen_temperatures,
+                                            STUDENT_IMAGES, benchmark_runs, chosen_temperatures,
                                             classroom_and_seed, default_jobs, run_all, stale,
                                             validation_runs)
 from classroomkd_mm.experiments.lsp_mentors import shipped_pck
@@ -47,6 +47,8 @@ def main():
     parser.add_argument('--rerun', nargs='+', choices=list(METHODS), default=[],
                         help='forget these methods\' recorded runs and run them again')
     parser.add_argument('--jobs', type=int, default=default_jobs())
+    parser.add_argument('--images', type=int, default=STUDENT_IMAGES,
+                        help='the students train on the first IMAGES training images')
     parser.add_argument('--select-temperatures', action='store_true',
                         help="choose ClassroomKD's τ0 on the validation split first "
                         '(tau_selection.POSE_GRIDS), then train with it')
@@ -66,11 +68,14 @@ def main():
                                                           args.seeds)))
         chosen = None
         if args.select_temperatures:
-            run_all(validation_runs(args.classrooms, args.methods, args.selection_seeds), store,
-                    args.work_dir, args.jobs, done=print_run, share_by=classroom_and_seed)
+            runs = validation_runs(args.classrooms, args.methods, args.selection_seeds,
+                                   args.images)
+            store.remove(*stale(runs, store))
+            run_all(runs, store, args.work_dir, args.jobs, done=print_run,
+                    share_by=classroom_and_seed)
             chosen = chosen_temperatures(store.data, args.classrooms)
             print(f'chosen on the validation split: {chosen}')
-        runs = benchmark_runs(args.classrooms, args.methods, args.seeds, chosen)
+        runs = benchmark_runs(args.classrooms, args.methods, args.seeds, chosen, args.images)
         store.remove(*stale(runs, store))
         run_all(runs, store, args.work_dir, args.jobs, done=print_run,
                 share_by=classroom_and_seed)
