@@ -21,6 +21,11 @@ def test_report_pairs_every_method_with_the_three_baselines():
             '| 29.50 ± 0.71 |') in lines
     assert ('Mentors alone (PCK@0.2 %, test split): rtmpose-s 64.40, rtmpose-t 62.91, '
             'rtmpose-t_weak 26.10.') in lines
+    start = lines.index('| ClassroomKD minus | per seed (paired) |')
+    assert lines[start + 2:start + 6] == [
+        '| NOKD | +5.00, +2.00 (mean +3.50; 2/2 better) |',
+        '| AVER | +2.00, -0.50 (mean +0.75; 1/2 better) |',
+        '| AVER α=λ | +1.00, +0.00 (mean +0.50; 1/2 better) |', '']
     assert '| ClassroomKD | 1.00 | 0.50 | - |' in lines
     assert '#### RTMPose-t student, SimCC classroom' in lines
     assert ('Students on the first 500 training images, 10 epochs; PCK@0.2 and EPE on the '
@@ -35,6 +40,10 @@ def test_report_pairs_the_noisy_classroom_with_its_own_aver():
     lines = report(results, [0], {}).splitlines()
     assert ('| noisy: ClassroomKD | 44.00 ± 0.00 | 44.00 | +4.00 (mean +4.00; 1/1 better) | '
             '+1.00 (mean +1.00; 1/1 better) | - | 30.00 ± 0.00 |') in lines
+    # the noisy ClassroomKD against the noisy methods only; no clean ClassroomKD: no table
+    start = lines.index('| noisy: ClassroomKD minus | per seed (paired) |')
+    assert lines[start + 2:start + 4] == ['| noisy: AVER | +1.00 (mean +1.00; 1/1 better) |', '']
+    assert '| ClassroomKD minus | per seed (paired) |' not in lines
 
 
 def test_report_gives_the_tau0_chosen_on_validation_and_replaces_its_block(tmp_path):

@@ -60,6 +60,22 @@ def temperatures_used(table: Dict[str, List[Dict]]) -> List[str]:
             f"{'; '.join(f'{m} {text}' for m, text in used.items())}.", ''] if used else []
 
 
+def versus_classroomkd(table: Dict[str, List[Dict]], seeds) -> List[str]:
+    """ClassroomKD paired seed by seed against every other method of its classroom (the
+    noisy ClassroomKD against the noisy methods)."""
+    lines = []
+    for noisy in (False, True):
+        ours = 'noisy_classroomkd' if noisy else 'classroomkd'
+        others = [m for m in table if METHODS[m].noisy == noisy and m != ours
+                  and not METHODS[m].options]
+        if ours in table and others:
+            pck = by_seed(table[ours], seeds, 'PCK')
+            lines += [f'| {METHODS[ours].title} minus | per seed (paired) |', '|---|---|',
+                      *(f"| {METHODS[m].title} | {paired(pck, by_seed(table[m], seeds, 'PCK'))} |"
+                        for m in others), '']
+    return lines
+
+
 def scale(table: Dict[str, List[Dict]]) -> str:
     """How many training images the students of ``table`` saw, as the report says it."""
     images = sorted({run.get('images') for runs in table.values() for run in runs},
@@ -89,9 +105,10 @@ def report(results: Mapping[str, Dict], seeds, mentor_pck: Dict[str, float]) -> 
             lines.append(f"| {METHODS[method].title} | {mean_pm_std(list(pck.values()))} | "
                          f"{', '.join(f'{p:.2f}' for p in pck.values())} | "
                          f"{' | '.join(versus)} | {mean_pm_std([r['EPE'] for r in runs])} |")
+        lines += ['', *versus_classroomkd(table, seeds)]
         names = spec['mentors'] + (spec['weak'], )
         alone = ', '.join(f'{m} {mentor_pck[m]:.2f}' for m in names if m in mentor_pck)
-        lines += ['', f'Mentors alone (PCK@0.2 %, test split): {alone}.', '']
+        lines += [f'Mentors alone (PCK@0.2 %, test split): {alone}.', '']
         rates = [(method, runs) for method, runs in table.items() if 'active' in runs[0]]
         if rates:
             lines += ['Activation rates (share of training steps a mentor taught; mean over '
