@@ -8,14 +8,16 @@ seeds, resumable.
 Uses the shipped mentors of data/lsp_mentors/ (tools/train_lsp_mentors.py). Every student
 trains on the first ``--images`` training images of LSP Extended (default 1,000; at most
 8,000, the last 1,000 being the validation split; the mentors saw all 9,000) for its
-config's 10 epochs and is tested on the 1,000 test images (PCK@0.2, EPE). With ``--select-temperatures``, ClassroomKD's τ0 is first chosen per classroom on the
-validation split (the last 1,000 training images), and ClassroomKD and its variants train
-with it. The runs of one classroom and seed are one job, run in turn in one process, sharing
-their mentors' outputs (classroomkd_mm/mentor_cache.py); ``--jobs`` such jobs run side by
-side. Each finished run is recorded in WORK_DIR/results.json and skipped on the next call
-(trained again if its temperature or its number of images changed); ``--rerun`` forgets the named methods first. The
-report is written into docs/results.md between its markers (and printed), the plot to
-docs/lsp_methods.png. The classrooms and methods: ``classroomkd_mm/experiments/lsp.py``.
+config's 10 epochs and is tested on the 1,000 test images (PCK@0.2, EPE). With
+``--select-temperatures``, ClassroomKD's τ0 is first chosen per classroom on the validation
+split (the last 1,000 training images), and ClassroomKD and its variants train with it. The
+runs of one classroom and seed are one job, run in turn in one process, sharing their
+mentors' outputs (classroomkd_mm/mentor_cache.py); ``--jobs`` such jobs run side by side.
+Each finished run is recorded in WORK_DIR/results.json and skipped on the next call (trained
+again if its temperature or its number of images changed); ``--rerun`` forgets the named
+methods first. The report is written into docs/results.md between its markers (and
+printed), the plot to docs/lsp_methods.png. The classrooms and methods:
+``classroomkd_mm/experiments/lsp.py``.
 """
 import argparse
 import os
